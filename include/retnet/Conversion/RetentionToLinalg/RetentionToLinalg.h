@@ -1,0 +1,12 @@
+//===- RetentionToLinalg.h - retention to linalg lowering -------*- C++ -*-===//
+#ifndef RETNET_CONVERSION_RETENTIONTOLINALG_RETENTIONTOLINALG_H
+#define RETNET_CONVERSION_RETENTIONTOLINALG_RETENTIONTOLINALG_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace retnet {
+#define GEN_PASS_DECL_CONVERTRETENTIONTOLINALGPASS
+#include "retnet/Conversion/Passes.h.inc"
+} // namespace retnet
+
+#endif // RETNET_CONVERSION_RETENTIONTOLINALG_RETENTIONTOLINALG_H

@@ -1,0 +1,51 @@
+//===- Npy.h - reading and writing NumPy .npy files -------------*- C++ -*-===//
+//
+// The subset of the .npy format (versions 1-3) that the runners exchange:
+// C-order little-endian arrays of f32, f16, raw 16-bit (bf16), i32 and i64.
+// Every malformed file is an llvm::Error naming the file and the problem.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETNET_RUNTIME_NPY_H
+#define RETNET_RUNTIME_NPY_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace retnet::npy {
+
+enum class DType { F32, F16, U16, I32, I64 };
+
+/// The .npy descriptor of `dtype`, e.g. "<f4".
+llvm::StringRef descr(DType dtype);
+/// Size in bytes of one element.
+size_t itemSize(DType dtype);
+
+struct Array {
+  DType dtype;
+  std::vector<int64_t> shape;
+  /// 64-byte aligned element storage, numElements() * itemSize(dtype) bytes.
+  std::shared_ptr<char> data;
+
+  int64_t numElements() const;
+  size_t numBytes() const { return numElements() * itemSize(dtype); }
+  /// Allocates zero-initialised aligned storage for `shape`.
+  static Array allocate(DType dtype, llvm::ArrayRef<int64_t> shape);
+};
+
+/// Reads `path` ("-" is not allowed: inputs are files).
+llvm::Expected<Array> read(llvm::StringRef path);
+/// Writes `array` to `path` in format version 1.0.
+llvm::Error write(llvm::StringRef path, const Array &array);
+
+/// "[2, 3]" for diagnostics.
+std::string shapeString(llvm::ArrayRef<int64_t> shape);
+
+} // namespace retnet::npy
+
+#endif // RETNET_RUNTIME_NPY_H

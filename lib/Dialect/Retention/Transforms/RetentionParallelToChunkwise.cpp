@@ -1,0 +1,45 @@
+//===- RetentionParallelToChunkwise.cpp - parallel -> chunkwise -----------===//
+
+#include "retnet/Dialect/Retention/IR/RetentionOps.h"
+#include "retnet/Dialect/Retention/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace retnet::retention {
+#define GEN_PASS_DEF_RETENTIONPARALLELTOCHUNKWISEPASS
+#include "retnet/Dialect/Retention/Transforms/Passes.h.inc"
+} // namespace retnet::retention
+
+using namespace mlir;
+using namespace retnet::retention;
+
+namespace {
+struct RetentionParallelToChunkwisePass
+    : retnet::retention::impl::RetentionParallelToChunkwisePassBase<
+          RetentionParallelToChunkwisePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (chunkSize < 1) {
+      getOperation()->emitError()
+          << "retention-parallel-to-chunkwise: chunk-size must be positive, got "
+          << chunkSize;
+      return signalPassFailure();
+    }
+    IRRewriter rewriter(&getContext());
+    getOperation()->walk([&](ParallelOp op) {
+      rewriter.setInsertionPoint(op);
+      auto q = op.getQ().getType();
+      auto v = op.getV().getType();
+      auto stateType = RankedTensorType::get(
+          {q.getDimSize(0), q.getDimSize(1), q.getDimSize(3), v.getDimSize(3)},
+          rewriter.getF32Type());
+      auto chunkwise = ChunkwiseOp::create(
+          rewriter, op.getLoc(), op.getO().getType(), stateType, op.getQ(),
+          op.getK(), op.getV(), op.getLogDecay(), op.getNormalization(),
+          op.getScaleAttr(), /*initial_state=*/Value(), /*position=*/Value(),
+          chunkSize);
+      rewriter.replaceOp(op, chunkwise.getO());
+    });
+  }
+};
+} // namespace

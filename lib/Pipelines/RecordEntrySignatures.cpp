@@ -1,0 +1,28 @@
+//===- RecordEntrySignatures.cpp - keep entry signatures for runners ------===//
+
+#include "retnet/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace retnet {
+#define GEN_PASS_DEF_RECORDENTRYSIGNATURESPASS
+#include "retnet/Pipelines/Passes.h.inc"
+} // namespace retnet
+
+using namespace mlir;
+
+namespace {
+struct RecordEntrySignaturesPass
+    : retnet::impl::RecordEntrySignaturesPassBase<RecordEntrySignaturesPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (!func.isPublic() || func.isExternal())
+        continue;
+      func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+      func->setAttr(retnet::kSignatureAttrName,
+                    TypeAttr::get(func.getFunctionType()));
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Runs one retention op through retnet-opt and retnet-run and compares it
+with a naive numpy reference written here, independently of the compiler.
+
+The reference follows ../shared/reference/retnet-math.md literally: the decay
+mask D[n, m] = gamma^(n-m) built entry by entry, the row sum
+sum_{i=0..n} gamma^i accumulated term by term (not the closed form the
+compiler uses), everything in float64 from the exact inputs the compiler sees.
+
+Exit status 0 and a 'PASS' line when every output is within tolerance.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+# ---------------------------------------------------------------- inputs --
+
+
+def to_bf16_bits(x):
+    """Round float32 to bfloat16 (nearest even), returned as uint16 bits."""
+    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    return rounded.astype(np.uint16)
+
+
+def from_bf16_bits(bits):
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+def quantize(x, dtype):
+    """Returns (array stored in the .npy file, exact float64 value it holds)."""
+    if dtype == "f32":
+        stored = x.astype(np.float32)
+        return stored, stored.astype(np.float64)
+    if dtype == "f16":
+        stored = x.astype(np.float16)
+        return stored, stored.astype(np.float64)
+    stored = to_bf16_bits(x.astype(np.float32))
+    return stored, from_bf16_bits(stored).astype(np.float64)
+
+
+def decays(kind, heads):
+    """log(gamma) per head, as float32 (what the compiler receives)."""
+    schedule = [1.0 - 2.0 ** (-5 - h) for h in range(heads)]
+    if kind == "schedule":
+        gammas = schedule
+    elif kind == "half":
+        gammas = [0.5] * heads
+    elif kind == "near1":
+        gammas = [1.0 - 2.0 ** -12] * heads
+    elif kind == "mixed":
+        cycle = [0.5, 1.0 - 2.0 ** -12]
+        gammas = [cycle[h] if h < 2 else schedule[h] for h in range(heads)]
+    else:
+        raise SystemExit("unknown decay kind " + kind)
+    return np.log(np.array(gammas, dtype=np.float64)).astype(np.float32)
+
+
+# ------------------------------------------------------------- reference --
+
+
+def reference(q, k, v, log_decay, scale, normalize, state0, position):
+    """Naive retention in float64. Returns (o, final unnormalised state)."""
+    B, H, T, Dk = q.shape
+    Dv = v.shape[3]
+    o = np.zeros((B, H, T, Dv))
+    final = np.zeros((B, H, Dk, Dv))
+    n = np.arange(T)
+    for h in range(H):
+        gamma = np.exp(np.float64(log_decay[h]))
+        D = np.zeros((T, T))
+        for row in range(T):
+            D[row, : row + 1] = gamma ** (row - np.arange(row + 1))
+        # Row sums sum_{i=0..p+n} gamma^i, accumulated term by term.
+        powers = gamma ** np.arange(position + T)
+        rowsum = np.cumsum(powers)[position + n]
+        norm = 1.0 / np.sqrt(rowsum) if normalize else np.ones(T)
+        for b in range(B):
+            scores = scale * (q[b, h] @ k[b, h].T)
+            inner = (scores * D) @ v[b, h]
+            cross = scale * (gamma ** (n + 1))[:, None] * (q[b, h] @ state0[b, h])
+            o[b, h] = (inner + cross) * norm[:, None]
+            weights = gamma ** (T - 1 - n)
+            final[b, h] = gamma ** T * state0[b, h] + (k[b, h] * weights[:, None]).T @ v[b, h]
+    return o, final
+
+
+# ---------------------------------------------------------------- IR text --
+
+
+def ttype(shape, elem):
+    return "tensor<" + "x".join(str(d) for d in shape) + "x" + elem + ">"
+
+
+def build_module(form, B, H, T, Dk, Dv, elem, chunk, scale, normalize, with_state):
+    q_t = ttype((B, H, T, Dk), elem)
+    v_t = ttype((B, H, T, Dv), elem)
+    ld_t = ttype((H,), "f32")
+    s_t = ttype((B, H, Dk, Dv), "f32")
+    attrs = []
+    if scale != 1.0:
+        attrs.append("scale = %r : f32" % scale)
+    if not normalize:
+        attrs.append("normalization = #retention.normalization<none>")
+    attr = (" {" + ", ".join(attrs) + "}") if attrs else ""
+    args = "%%q: %s, %%k: %s, %%v: %s, %%ld: %s" % (q_t, q_t, v_t, ld_t)
+    types = "%s, %s, %s, %s" % (q_t, q_t, v_t, ld_t)
+    if form == "parallel":
+        return (
+            "func.func @main(%s) -> %s {\n"
+            "  %%o = retention.parallel %%q, %%k, %%v decay(%%ld)%s : %s -> %s\n"
+            "  return %%o : %s\n}\n" % (args, v_t, attr, types, v_t, v_t))
+    if form == "chunkwise":
+        extra_args, init = "", ""
+        if with_state:
+            extra_args = ", %%s0: %s, %%p: index" % s_t
+            init = " init(%s0) at(%p)"
+            types += ", " + s_t
+        return (
+            "func.func @main(%s%s) -> (%s, %s) {\n"
+            "  %%o, %%s = retention.chunkwise %%q, %%k, %%v decay(%%ld)%s chunk(%d)%s"
+            " : %s -> %s, %s\n"
+            "  return %%o, %%s : %s, %s\n}\n"
+            % (args, extra_args, v_t, s_t, init, chunk, attr, types, v_t, s_t, v_t, s_t))
+    assert form == "recurrent"
+    return (
+        "func.func @main(%s, %%s0: %s, %%p: index) -> (%s, %s) {\n"
+        "  %%o, %%s = retention.recurrent %%q, %%k, %%v decay(%%ld) state(%%s0) at(%%p)%s"
+        " : %s, %s -> %s\n"
+        "  return %%o, %%s : %s, %s\n}\n"
+        % (args, s_t, v_t, s_t, attr, types, s_t, v_t, v_t, s_t))
+
+
+# ------------------------------------------------------------------ main --
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--form", choices=["parallel", "chunkwise", "recurrent"], required=True)
+    ap.add_argument("--passes", default="",
+                    help="retnet-opt passes applied before running, e.g. "
+                         "--retention-parallel-to-chunkwise=chunk-size=16")
+    ap.add_argument("--B", type=int, default=1)
+    ap.add_argument("--H", type=int, default=2)
+    ap.add_argument("--T", type=int, required=True)
+    ap.add_argument("--dk", type=int, default=16)
+    ap.add_argument("--dv", type=int, default=8)
+    ap.add_argument("--chunk", type=int, default=64)
+    ap.add_argument("--decay", default="schedule")
+    ap.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--no-normalize", action="store_true")
+    ap.add_argument("--state", action="store_true",
+                    help="non-zero initial state and position (chunkwise; "
+                         "recurrent always takes a state)")
+    ap.add_argument("--position", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--work", required=True, help="scratch directory")
+    a = ap.parse_args()
+
+    os.makedirs(a.work, exist_ok=True)
+    rng = np.random.default_rng(a.seed)
+    B, H, T, Dk, Dv = a.B, a.H, a.T, a.dk, a.dv
+    q_s, q = quantize(rng.standard_normal((B, H, T, Dk)) / np.sqrt(Dk), a.dtype)
+    k_s, k = quantize(rng.standard_normal((B, H, T, Dk)), a.dtype)
+    v_s, v = quantize(rng.standard_normal((B, H, T, Dv)), a.dtype)
+    ld = decays(a.decay, H)
+    with_state = a.state or a.form == "recurrent"
+    position = a.position if with_state else 0
+    state0 = np.zeros((B, H, Dk, Dv))
+    if a.state:
+        state0 = rng.standard_normal((B, H, Dk, Dv)).astype(np.float32).astype(np.float64)
+
+    scale = float(np.float32(a.scale))
+    o_ref, s_ref = reference(q, k, v, ld, scale, not a.no_normalize, state0, position)
+
+    inputs = {"q": q_s, "k": k_s, "v": v_s, "ld": ld}
+    if with_state:
+        inputs["s0"] = state0.astype(np.float32)
+        inputs["p"] = np.array(position, dtype=np.int64)
+    paths = []
+    for name, arr in inputs.items():
+        path = os.path.join(a.work, name + ".npy")
+        np.save(path, arr)
+        paths.append(path)
+
+    elem = {"f32": "f32", "f16": "f16", "bf16": "bf16"}[a.dtype]
+    src = build_module(a.form, B, H, T, Dk, Dv, elem, a.chunk, a.scale,
+                       not a.no_normalize, a.state)
+    mlir_path = os.path.join(a.work, "main.mlir")
+    with open(mlir_path, "w") as f:
+        f.write(src)
+
+    outputs = [os.path.join(a.work, "o.npy")]
+    if a.form != "parallel":
+        outputs.append(os.path.join(a.work, "s.npy"))
+    opt = ["retnet-opt", mlir_path] + a.passes.split()
+    run = ["retnet-run", "-", "--entry", "main"]
+    for p in paths:
+        run += ["--input", p]
+    for p in outputs:
+        run += ["--output", p]
+    lowered = subprocess.run(opt, check=True, capture_output=True, text=True).stdout
+    subprocess.run(run, input=lowered, check=True, text=True)
+
+    def load(path, dtype):
+        x = np.load(path)
+        if dtype == "bf16":
+            return from_bf16_bits(x).astype(np.float64)
+        return x.astype(np.float64)
+
+    # Tolerances. f32: accumulation error only. f16/bf16 outputs are rounded
+    # once from the f32 result, at most half an ulp: 2^-11 resp. 2^-8 of the
+    # value (unit roundoff), plus the f32 accumulation error.
+    unit_roundoff = {"f32": 0.0, "f16": 2.0 ** -11, "bf16": 2.0 ** -8}[a.dtype]
+    checks = [("o", load(outputs[0], a.dtype), o_ref, unit_roundoff)]
+    if a.form != "parallel":
+        checks.append(("state", load(outputs[1], "f32"), s_ref, 0.0))
+    ok = True
+    report = []
+    for name, got, want, u in checks:
+        if got.shape != want.shape:
+            print("FAIL: %s has shape %s, expected %s" % (name, got.shape, want.shape))
+            return 1
+        peak = np.max(np.abs(want))
+        err = np.abs(got - want)
+        bound = u * np.abs(want) + 1e-5 * peak
+        rel = np.max(err) / peak
+        if not np.all(np.isfinite(got)) or np.any(err > bound):
+            worst = np.unravel_index(np.argmax(err - bound), err.shape)
+            print("FAIL: %s at %s: got %r, want %r (rel err %.3g)"
+                  % (name, worst, got[worst], want[worst], rel))
+            ok = False
+        report.append("%s rel err %.2e" % (name, rel))
+    print("%s: %s %s T=%d %s" % ("PASS" if ok else "FAIL", a.form, a.passes, T, ", ".join(report)))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+# -*- Python -*-
+import os
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "RETNET"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.retnet_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", config.python_with_numpy))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Integration", "Inputs")))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.retnet_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["retnet-opt", "retnet-run"], tool_dirs)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.retnet_tools_dir, append_path=True)
+
+# Features. Numerical tests need numpy in the configured Python; GPU binary
+# tests need ptxas from a CUDA toolkit. Missing ones make tests UNSUPPORTED.
+def has_numpy(python):
+    try:
+        return subprocess.run([python, "-c", "import numpy"],
+                              capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+if has_numpy(config.python_with_numpy):
+    config.available_features.add("numpy")
+if config.cuda_toolkit and os.path.exists(os.path.join(config.cuda_toolkit, "bin", "ptxas")):
+    config.available_features.add("ptxas")
