@@ -11,7 +11,7 @@ using namespace mlir;
 namespace {
 /// The upstream part of the CPU pipeline: bufferization, loops, LLVM.
 constexpr llvm::StringLiteral kCpuTail =
-    "canonicalize,cse,"
+    "convert-elementwise-to-linalg,canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-deallocation-pipeline,convert-bufferization-to-memref,"

@@ -22,7 +22,7 @@ struct RetentionParallelToChunkwisePass
     if (chunkSize < 1) {
       getOperation()->emitError()
           << "retention-parallel-to-chunkwise: chunk-size must be positive, got "
-          << chunkSize;
+          << static_cast<int64_t>(chunkSize);
       return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());
