@@ -22,6 +22,11 @@ struct RecordEntrySignaturesPass
       func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
       func->setAttr(retnet::kSignatureAttrName,
                     TypeAttr::get(func.getFunctionType()));
+      // Callers own their input buffers: bufferization must not write them.
+      for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
+        if (isa<TensorType>(type))
+          func.setArgAttr(i, "bufferization.writable",
+                          BoolAttr::get(&getContext(), false));
     }
   }
 };

@@ -22,7 +22,9 @@ def ConvertRetentionToLinalgPass : Pass<"convert-retention-to-linalg"> {
     most one chunk (or one sequence in the parallel form), never as
     `gamma^n * gamma^-m`. The row normaliser uses the closed form
     `(1 - gamma^(n+1)) / (1 - gamma)` evaluated in f64 (`n + 1` for gamma = 1),
-    so it stays accurate for gamma close to 1. Accumulation is in f32.
+    so it stays accurate for gamma close to 1. When `log_decay` is a
+    constant and the position is known, the row normalisers are folded into
+    a constant tensor. Accumulation is in f32.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

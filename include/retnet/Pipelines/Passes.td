@@ -13,6 +13,8 @@ def RecordEntrySignaturesPass
     before bufferization. The attribute survives the lowering to the LLVM
     dialect, so a runner can call `_mlir_ciface_<name>` of already-lowered
     IR with memref descriptors of the right element types and shapes.
+    Tensor arguments are marked `bufferization.writable = false`: the caller
+    owns its input buffers, so the lowered code never writes into them.
   }];
 }
 

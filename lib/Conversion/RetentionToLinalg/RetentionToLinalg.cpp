@@ -15,7 +15,10 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
 
 namespace retnet {
 #define GEN_PASS_DEF_CONVERTRETENTIONTOLINALGPASS
@@ -50,6 +53,11 @@ public:
     seq = qType.getDimSize(2);
     keyDim = qType.getDimSize(3);
     valueDim = cast<RankedTensorType>(v.getType()).getDimSize(3);
+    DenseFPElementsAttr constant;
+    if (matchPattern(logDecay, m_Constant(&constant)))
+      constantLogDecay = llvm::to_vector(llvm::map_range(
+          constant.getValues<APFloat>(),
+          [](const APFloat &f) { return f.convertToDouble(); }));
   }
 
   Value parallel();
@@ -174,6 +182,9 @@ private:
   /// R[h, a] = scale / sqrt(sum_{i=0..base+a} gamma_h^i), an [H, length] f32
   /// tensor, from the closed form (1 - gamma^(n+1)) / (1 - gamma) in f64.
   Value rowFactors(int64_t length, Value base) {
+    if (std::optional<int64_t> first = getConstantIntValue(base);
+        first && constantLogDecay)
+      return constantRowFactors(length, *first);
     double s = scale;
     Normalization norm = normalization;
     return generic(
@@ -208,6 +219,23 @@ private:
           }
           return arith::TruncFOp::create(nb, nloc, nb.getF32Type(), factor);
         });
+  }
+
+  /// rowFactors() folded at compile time, for a constant decay and base.
+  Value constantRowFactors(int64_t length, int64_t base) {
+    SmallVector<float> values;
+    for (double ld : *constantLogDecay) {
+      for (int64_t a = 0; a < length; ++a) {
+        double count = double(base + a + 1);
+        double sum = ld == 0.0 ? count : std::expm1(count * ld) / std::expm1(ld);
+        values.push_back(normalization == Normalization::SqrtRowSum
+                             ? float(scale / std::sqrt(sum))
+                             : float(scale));
+      }
+    }
+    auto type = RankedTensorType::get({heads, length}, b.getF32Type());
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
   }
 
   /// W[b,h,a,c] = scores[b,h,a,c] * gamma^(a-c) (* rowFactor[h,a]) for
@@ -258,6 +286,8 @@ private:
   double scale;
   Type outElemType;
   int64_t batch, heads, seq, keyDim, valueDim;
+  /// log(gamma) per head when the decay operand is a constant.
+  std::optional<SmallVector<double>> constantLogDecay;
 };
 
 Value RetentionEmitter::parallel() {

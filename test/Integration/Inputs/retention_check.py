@@ -96,7 +96,7 @@ def ttype(shape, elem):
 
 
 def build_module(form, B, H, T, Dk, Dv, elem, chunk, scale, normalize, with_state,
-                 only_o):
+                 only_o, constant_decay):
     q_t = ttype((B, H, T, Dk), elem)
     v_t = ttype((B, H, T, Dv), elem)
     ld_t = ttype((H,), "f32")
@@ -109,6 +109,17 @@ def build_module(form, B, H, T, Dk, Dv, elem, chunk, scale, normalize, with_stat
     attr = (" {" + ", ".join(attrs) + "}") if attrs else ""
     args = "%%q: %s, %%k: %s, %%v: %s, %%ld: %s" % (q_t, q_t, v_t, ld_t)
     types = "%s, %s, %s, %s" % (q_t, q_t, v_t, ld_t)
+    text = module_text(form, args, types, q_t, v_t, s_t, chunk, attr, with_state, only_o)
+    if constant_decay is None:
+        return text
+    # The decay becomes a constant inside @main instead of an argument.
+    values = ", ".join("%.9e" % x for x in constant_decay)
+    text = text.replace(", %%ld: %s" % ld_t, "", 1)
+    head, body = text.split("{\n", 1)
+    return "%s{\n  %%ld = arith.constant dense<[%s]> : %s\n%s" % (head, values, ld_t, body)
+
+
+def module_text(form, args, types, q_t, v_t, s_t, chunk, attr, with_state, only_o):
     if form == "parallel":
         return (
             "func.func @main(%s) -> %s {\n"
@@ -161,6 +172,8 @@ def main():
                     help="non-zero initial state and position (chunkwise; "
                          "recurrent always takes a state)")
     ap.add_argument("--position", type=int, default=0)
+    ap.add_argument("--constant-decay", action="store_true",
+                    help="the decay is an arith.constant in the module")
     ap.add_argument("--only-o", action="store_true",
                     help="chunkwise: return the output only, not the state")
     ap.add_argument("--seed", type=int, default=0)
@@ -183,7 +196,9 @@ def main():
     scale = float(np.float32(a.scale))
     o_ref, s_ref = reference(q, k, v, ld, scale, not a.no_normalize, state0, position)
 
-    inputs = {"q": q_s, "k": k_s, "v": v_s, "ld": ld}
+    inputs = {"q": q_s, "k": k_s, "v": v_s}
+    if not a.constant_decay:
+        inputs["ld"] = ld
     if with_state:
         inputs["s0"] = state0.astype(np.float32)
         inputs["p"] = np.array(position, dtype=np.int64)
@@ -195,7 +210,8 @@ def main():
 
     elem = {"f32": "f32", "f16": "f16", "bf16": "bf16"}[a.dtype]
     src = build_module(a.form, B, H, T, Dk, Dv, elem, a.chunk, a.scale,
-                       not a.no_normalize, a.state, a.only_o)
+                       not a.no_normalize, a.state, a.only_o,
+                       ld if a.constant_decay else None)
     mlir_path = os.path.join(a.work, "main.mlir")
     with open(mlir_path, "w") as f:
         f.write(src)

@@ -16,8 +16,9 @@ def Retention_Dialect : Dialect {
     * `retention.recurrent`: O(1) per token, the decoding form.
 
     All operands use the layout `[batch, heads, seq, dim]`. The per-head decay
-    is given as `log(gamma)` in a `tensor<H x f32>` operand, so that a constant
-    decay folds through the lowering while a runtime decay stays possible.
+    is given as `log(gamma)` in a `tensor<H x f32>` operand: a runtime value
+    (read from a checkpoint, say) or a constant, which the lowering folds
+    (the row normalisers of a constant decay are computed at compile time).
     States are unnormalised (`S_n = sum_{m<=n} gamma^(n-m) k_m^T v_m`) and always
     `f32`; the row normaliser `1/sqrt(sum_{i=0..n} gamma^i)` depends on the
     absolute position `n` only.
