@@ -6,7 +6,9 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/TilingInterface.h"
 #include "retnet/Dialect/Retention/IR/RetentionDialect.h"
 
 #include "retnet/Dialect/Retention/IR/RetentionEnums.h.inc"

@@ -5,7 +5,21 @@
 include "retnet/Dialect/Retention/IR/RetentionDialect.td"
 include "retnet/Dialect/Retention/IR/RetentionAttrs.td"
 include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/TilingInterface.td"
+
+// Batch, heads and value dim are parallel loops: each (batch, head,
+// value-column) tile of the outputs and states depends on the same slice of
+// q and k and on the matching slices of v and the state. The sequence is not
+// a loop of the interface: it is tiled by the chunkwise form's chunk loop.
+defvar RetentionTiling = [
+  DeclareOpInterfaceMethods<TilingInterface, [
+    "getLoopIteratorTypes", "getIterationDomain", "getTiledImplementation",
+    "getResultTilePosition"]>,
+  DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                            ["reifyResultShapes"]>
+];
 
 class Retention_Op<string mnemonic, list<Trait> traits = []>
     : Op<Retention_Dialect, mnemonic, traits>;
@@ -24,7 +38,8 @@ defvar RetentionCommonArgs = (ins
   OptionalAttr<F32Attr>:$scale
 );
 
-def Retention_ParallelOp : Retention_Op<"parallel", [Pure]> {
+def Retention_ParallelOp : Retention_Op<"parallel",
+    !listconcat([Pure], RetentionTiling)> {
   let summary = "retention in its parallel (O(T^2)) form";
   let description = [{
     Computes, for every batch `b`, head `h` and position `n`:
@@ -58,7 +73,7 @@ def Retention_ParallelOp : Retention_Op<"parallel", [Pure]> {
 }
 
 def Retention_ChunkwiseOp : Retention_Op<"chunkwise",
-    [Pure, AttrSizedOperandSegments]> {
+    !listconcat([Pure, AttrSizedOperandSegments], RetentionTiling)> {
   let summary = "retention in its chunkwise (linear) form";
   let description = [{
     The same function as `retention.parallel`, computed chunk by chunk with a
@@ -106,7 +121,8 @@ def Retention_ChunkwiseOp : Retention_Op<"chunkwise",
 }
 
 def Retention_RecurrentOp : Retention_Op<"recurrent",
-    [Pure, AllTypesMatch<["state", "new_state"]>]> {
+    !listconcat([Pure, AllTypesMatch<["state", "new_state"]>],
+                RetentionTiling)> {
   let summary = "retention in its recurrent (O(1) per token) form";
   let description = [{
     Runs the recurrence for the `T >= 1` steps of `q`, `k`, `v` starting from

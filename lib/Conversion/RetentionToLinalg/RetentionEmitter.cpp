@@ -1,0 +1,132 @@
+//===- RetentionEmitter.cpp - building retention in linalg ----------------===//
+
+#include "RetentionEmitter.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace retnet::retention;
+using namespace retnet::detail;
+
+namespace {
+template <typename OpTy> struct OpFields {
+  static void read(OpTy op, Value &q, Value &k, Value &v, Value &ld,
+                   Normalization &norm, std::optional<APFloat> &scale,
+                   Type &outElem) {
+    q = op.getQ();
+    k = op.getK();
+    v = op.getV();
+    ld = op.getLogDecay();
+    norm = op.getNormalization();
+    scale = op.getScale();
+    outElem = op.getO().getType().getElementType();
+  }
+};
+} // namespace
+
+RetentionEmitter::RetentionEmitter(OpBuilder &b, Operation *op)
+    : b(b), loc(op->getLoc()) {
+  std::optional<APFloat> scaleAttr;
+  if (auto par = dyn_cast<ParallelOp>(op))
+    OpFields<ParallelOp>::read(par, q, k, v, logDecay, normalization,
+                               scaleAttr, outElemType);
+  else if (auto cw = dyn_cast<ChunkwiseOp>(op))
+    OpFields<ChunkwiseOp>::read(cw, q, k, v, logDecay, normalization,
+                                scaleAttr, outElemType);
+  else
+    OpFields<RecurrentOp>::read(cast<RecurrentOp>(op), q, k, v, logDecay,
+                                normalization, scaleAttr, outElemType);
+  scale = scaleAttr ? scaleAttr->convertToDouble() : 1.0;
+  auto qType = cast<RankedTensorType>(q.getType());
+  batch = qType.getDimSize(0);
+  heads = qType.getDimSize(1);
+  seq = qType.getDimSize(2);
+  keyDim = qType.getDimSize(3);
+  valueDim = cast<RankedTensorType>(v.getType()).getDimSize(3);
+  DenseFPElementsAttr constant;
+  if (matchPattern(logDecay, m_Constant(&constant)))
+    constantLogDecay = llvm::to_vector(
+        llvm::map_range(constant.getValues<APFloat>(),
+                        [](const APFloat &f) { return f.convertToDouble(); }));
+}
+
+std::pair<Value, Value> RetentionEmitter::chunkwise(int64_t chunkSize,
+                                                    Value initialState,
+                                                    Value position) {
+  Value out = emptyTensor({batch, heads, seq, valueDim}, outElemType);
+  Value state = initialState ? initialState
+                             : zeros({batch, heads, keyDim, valueDim});
+  if (!position)
+    position = arith::ConstantIndexOp::create(b, loc, 0);
+  chunkSize = std::min(chunkSize, seq);
+  int64_t fullEnd = seq / chunkSize * chunkSize;
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+      arith::ConstantIndexOp::create(b, loc, fullEnd),
+      arith::ConstantIndexOp::create(b, loc, chunkSize),
+      ValueRange{out, state},
+      [&](OpBuilder &nb, Location nloc, Value offset, ValueRange iterArgs) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        auto [o, s] =
+            chunk(iterArgs[0], iterArgs[1], offset, chunkSize, position);
+        scf::YieldOp::create(b, nloc, ValueRange{o, s});
+      });
+  out = loop.getResult(0);
+  state = loop.getResult(1);
+  if (fullEnd < seq)
+    std::tie(out, state) =
+        chunk(out, state, arith::ConstantIndexOp::create(b, loc, fullEnd),
+              seq - fullEnd, position);
+  return {out, state};
+}
+
+std::pair<Value, Value> RetentionEmitter::recurrent(Value state,
+                                                    Value position) {
+  Value out = emptyTensor({batch, heads, seq, valueDim}, outElemType);
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+      arith::ConstantIndexOp::create(b, loc, seq),
+      arith::ConstantIndexOp::create(b, loc, 1), ValueRange{out, state},
+      [&](OpBuilder &nb, Location nloc, Value t, ValueRange iterArgs) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        auto [o, s] = step(iterArgs[0], iterArgs[1], t, position);
+        scf::YieldOp::create(b, nloc, ValueRange{o, s});
+      });
+  return {loop.getResult(0), loop.getResult(1)};
+}
+
+bool retnet::detail::hasStaticShapes(Operation *op) {
+  auto isStatic = [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return !shaped || shaped.hasStaticShape();
+  };
+  return llvm::all_of(op->getOperandTypes(), isStatic) &&
+         llvm::all_of(op->getResultTypes(), isStatic);
+}
+
+LogicalResult retnet::detail::lowerRetentionOps(
+    Operation *root, function_ref<bool(Operation *)> filter,
+    function_ref<SmallVector<Value>(OpBuilder &, Operation *)> lower) {
+  SmallVector<Operation *> ops;
+  bool ok = true;
+  root->walk([&](Operation *op) {
+    if (!isa<ParallelOp, ChunkwiseOp, RecurrentOp>(op) || !filter(op))
+      return;
+    if (!hasStaticShapes(op)) {
+      op->emitOpError("lowering to linalg requires static shapes");
+      ok = false;
+    }
+    ops.push_back(op);
+  });
+  if (!ok)
+    return failure();
+  IRRewriter rewriter(root->getContext());
+  for (Operation *op : ops) {
+    rewriter.setInsertionPoint(op);
+    rewriter.replaceOp(op, lower(rewriter, op));
+  }
+  return success();
+}
