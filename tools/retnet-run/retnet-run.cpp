@@ -56,6 +56,14 @@ static llvm::cl::list<std::string>
 static llvm::cl::opt<unsigned>
     repeat("repeat", llvm::cl::desc("Run N times and print the median time"),
            llvm::cl::init(1));
+enum class PipelineKind { Reference, Fused };
+static llvm::cl::opt<PipelineKind> pipelineKind(
+    "pipeline", llvm::cl::desc("Lowering of retention ops"),
+    llvm::cl::values(clEnumValN(PipelineKind::Reference, "reference",
+                                "retention-to-llvm (reference lowering)"),
+                     clEnumValN(PipelineKind::Fused, "fused",
+                                "retention-fused-to-llvm (tiled, decay fused)")),
+    llvm::cl::init(PipelineKind::Fused));
 static llvm::cl::opt<unsigned> optLevel("O",
                                         llvm::cl::desc("LLVM optimisation level"),
                                         llvm::cl::init(3), llvm::cl::Prefix);
@@ -283,7 +291,10 @@ int run() {
     arrays.push_back(std::move(*array));
   }
   PassManager pm(&context);
-  retnet::buildRetentionToLLVMPipeline(pm);
+  if (pipelineKind == PipelineKind::Fused)
+    retnet::buildRetentionFusedToLLVMPipeline(pm);
+  else
+    retnet::buildRetentionToLLVMPipeline(pm);
   if (failed(pm.run(*module)))
     return fail("lowering '" + inputFilename + "' to the LLVM dialect failed");
 

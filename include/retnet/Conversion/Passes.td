@@ -33,4 +33,31 @@ def ConvertRetentionToLinalgPass : Pass<"convert-retention-to-linalg"> {
   ];
 }
 
+def RetentionFuseDecayPass : Pass<"retention-fuse-decay"> {
+  let summary = "Lower chunkwise and recurrent retention to linalg with the "
+                "decay fused into the computations that use it";
+  let description = [{
+    The optimised lowering of `retention.chunkwise` and `retention.recurrent`
+    (run `retention-tile` first to turn parallel ops into chunkwise ones).
+    No tensor of decay values is ever built: per chunk of `L` rows,
+
+    * the intra-chunk decay `gamma^(a-c)` is computed as `exp((a-c) *
+      log_decay)` inside the elementwise epilogue of the `Q K^T` score block
+      (causal positions only), in place on the scores;
+    * the cross-chunk factor `xi[a] = gamma^(a+1)` scales the rows of Q
+      before `Q S`, `zeta[c] = gamma^(L-1-c)` scales the rows of K before
+      `K^T V`, and `gamma^L` scales the state in place;
+    * the row normaliser uses the closed form (folded for constant decays).
+
+    Inputs are converted to f32 once per chunk (fused with the scaling and
+    with the transposition of K), and each contraction's innermost loop runs
+    over a contiguous output dimension so the loops vectorise.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // RETNET_CONVERSION_PASSES_TD

@@ -19,8 +19,12 @@ inline constexpr llvm::StringLiteral kSignatureAttrName = "retnet.signature";
 /// the reference lowering, bufferization, loops and the LLVM conversion.
 void buildRetentionToLLVMPipeline(mlir::OpPassManager &pm);
 
+/// The optimised CPU pipeline: retention-tile and retention-fuse-decay, then
+/// the same bufferization and LLVM conversion.
+void buildRetentionFusedToLLVMPipeline(mlir::OpPassManager &pm);
+
 /// Registers the passes of this folder and the named pipelines
-/// (`retention-to-llvm`).
+/// (`retention-to-llvm`, `retention-fused-to-llvm`).
 void registerRetnetPipelines();
 } // namespace retnet
 

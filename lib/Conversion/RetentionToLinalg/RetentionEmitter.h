@@ -90,9 +90,16 @@ protected:
   /// reduction, accumulating in f32.
   Value contract(Value lhs, ArrayRef<unsigned> lhsDims, Value rhs,
                  ArrayRef<unsigned> rhsDims, Value init) {
+    return contract(lhs, lhsDims, rhs, rhsDims, init, {0, 1, 2, 3},
+                    {kPar, kPar, kPar, kPar, kRed});
+  }
+  /// The same with the loop order chosen by the caller: `iters` gives the
+  /// iterator type of each loop, `outDims` the loops indexing `init`.
+  Value contract(Value lhs, ArrayRef<unsigned> lhsDims, Value rhs,
+                 ArrayRef<unsigned> rhsDims, Value init,
+                 ArrayRef<unsigned> outDims, ArrayRef<IteratorType> iters) {
     return generic({lhs, rhs}, init,
-                   {dims(lhsDims), dims(rhsDims), dims({0, 1, 2, 3})},
-                   {kPar, kPar, kPar, kPar, kRed},
+                   {dims(lhsDims), dims(rhsDims), dims(outDims)}, iters,
                    [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
                      Value prod = arith::MulFOp::create(
                          nb, nloc, toF32(nb, nloc, args[0]),

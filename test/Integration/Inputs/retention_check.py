@@ -149,6 +149,41 @@ def module_text(form, args, types, q_t, v_t, s_t, chunk, attr, with_state, only_
         % (args, s_t, v_t, s_t, attr, types, s_t, v_t, v_t, s_t))
 
 
+def load(path, dtype):
+    x = np.load(path)
+    if dtype == "bf16":
+        return from_bf16_bits(x).astype(np.float64)
+    return x.astype(np.float64)
+
+
+def compare(dtype, outputs, o_ref, s_ref):
+    """Checks the .npy outputs against the reference; returns (ok, report)."""
+    # Tolerances. f32: accumulation error only. f16/bf16 outputs are rounded
+    # once from the f32 result, at most half an ulp: 2^-11 resp. 2^-8 of the
+    # value (unit roundoff), plus the f32 accumulation error.
+    unit_roundoff = {"f32": 0.0, "f16": 2.0 ** -11, "bf16": 2.0 ** -8}[dtype]
+    checks = [("o", load(outputs[0], dtype), o_ref, unit_roundoff)]
+    if len(outputs) > 1:
+        checks.append(("state", load(outputs[1], "f32"), s_ref, 0.0))
+    ok = True
+    report = []
+    for name, got, want, u in checks:
+        if got.shape != want.shape:
+            print("FAIL: %s has shape %s, expected %s" % (name, got.shape, want.shape))
+            return False, name + " has the wrong shape"
+        peak = np.max(np.abs(want))
+        err = np.abs(got - want)
+        bound = u * np.abs(want) + 1e-5 * peak
+        rel = np.max(err) / peak
+        if not np.all(np.isfinite(got)) or np.any(err > bound):
+            worst = np.unravel_index(np.argmax(err - bound), err.shape)
+            print("FAIL: %s at %s: got %r, want %r (rel err %.3g)"
+                  % (name, worst, got[worst], want[worst], rel))
+            ok = False
+        report.append("%s rel err %.2e" % (name, rel))
+    return ok, ", ".join(report)
+
+
 # ------------------------------------------------------------------ main --
 
 
@@ -158,6 +193,8 @@ def main():
     ap.add_argument("--passes", default="",
                     help="retnet-opt passes applied before running, e.g. "
                          "--retention-parallel-to-chunkwise=chunk-size=16")
+    ap.add_argument("--pipeline", choices=["reference", "fused", "both"], default="both",
+                    help="retnet-run lowering(s) to check (default: both)")
     ap.add_argument("--B", type=int, default=1)
     ap.add_argument("--H", type=int, default=2)
     ap.add_argument("--T", type=int, required=True)
@@ -216,48 +253,26 @@ def main():
     with open(mlir_path, "w") as f:
         f.write(src)
 
-    outputs = [os.path.join(a.work, "o.npy")]
-    if a.form != "parallel" and not a.only_o:
-        outputs.append(os.path.join(a.work, "s.npy"))
-    opt = ["retnet-opt", mlir_path] + a.passes.split()
-    run = ["retnet-run", "-", "--entry", "main"]
-    for p in paths:
-        run += ["--input", p]
-    for p in outputs:
-        run += ["--output", p]
-    lowered = subprocess.run(opt, check=True, capture_output=True, text=True).stdout
-    subprocess.run(run, input=lowered, check=True, text=True)
-
-    def load(path, dtype):
-        x = np.load(path)
-        if dtype == "bf16":
-            return from_bf16_bits(x).astype(np.float64)
-        return x.astype(np.float64)
-
-    # Tolerances. f32: accumulation error only. f16/bf16 outputs are rounded
-    # once from the f32 result, at most half an ulp: 2^-11 resp. 2^-8 of the
-    # value (unit roundoff), plus the f32 accumulation error.
-    unit_roundoff = {"f32": 0.0, "f16": 2.0 ** -11, "bf16": 2.0 ** -8}[a.dtype]
-    checks = [("o", load(outputs[0], a.dtype), o_ref, unit_roundoff)]
-    if len(outputs) > 1:
-        checks.append(("state", load(outputs[1], "f32"), s_ref, 0.0))
+    lowered = subprocess.run(["retnet-opt", mlir_path] + a.passes.split(),
+                             check=True, capture_output=True, text=True).stdout
+    pipelines = ["reference", "fused"] if a.pipeline == "both" else [a.pipeline]
     ok = True
     report = []
-    for name, got, want, u in checks:
-        if got.shape != want.shape:
-            print("FAIL: %s has shape %s, expected %s" % (name, got.shape, want.shape))
-            return 1
-        peak = np.max(np.abs(want))
-        err = np.abs(got - want)
-        bound = u * np.abs(want) + 1e-5 * peak
-        rel = np.max(err) / peak
-        if not np.all(np.isfinite(got)) or np.any(err > bound):
-            worst = np.unravel_index(np.argmax(err - bound), err.shape)
-            print("FAIL: %s at %s: got %r, want %r (rel err %.3g)"
-                  % (name, worst, got[worst], want[worst], rel))
-            ok = False
-        report.append("%s rel err %.2e" % (name, rel))
-    print("%s: %s %s T=%d %s" % ("PASS" if ok else "FAIL", a.form, a.passes, T, ", ".join(report)))
+    for pipeline in pipelines:
+        outputs = [os.path.join(a.work, "o.npy")]
+        if a.form != "parallel" and not a.only_o:
+            outputs.append(os.path.join(a.work, "s.npy"))
+        run = ["retnet-run", "-", "--entry", "main", "--pipeline", pipeline]
+        for p in paths:
+            run += ["--input", p]
+        for p in outputs:
+            run += ["--output", p]
+        subprocess.run(run, input=lowered, check=True, text=True)
+        pipeline_ok, pipeline_report = compare(a.dtype, outputs, o_ref, s_ref)
+        ok = ok and pipeline_ok
+        report.append("%s: %s" % (pipeline, pipeline_report))
+    print("%s: %s %s T=%d %s" % ("PASS" if ok else "FAIL", a.form, a.passes, T,
+                                 "; ".join(report)))
     return 0 if ok else 1
 
 

@@ -6,6 +6,7 @@
 
 namespace retnet {
 #define GEN_PASS_DECL_CONVERTRETENTIONTOLINALGPASS
+#define GEN_PASS_DECL_RETENTIONFUSEDECAYPASS
 #include "retnet/Conversion/Passes.h.inc"
 } // namespace retnet
 

@@ -43,4 +43,31 @@ def RetentionChunkwiseToParallelPass : Pass<"retention-chunkwise-to-parallel"> {
   let dependentDialects = ["::retnet::retention::RetentionDialect"];
 }
 
+def RetentionTilePass : Pass<"retention-tile"> {
+  let summary = "Tile retention ops over (batch, heads, value_dim) and the "
+                "sequence";
+  let description = [{
+    Turns every `retention.parallel` into a `retention.chunkwise` (the
+    sequence is tiled by its chunk loop, which carries the state), then
+    tiles every retention op with `scf.forall` over independent
+    (batch, head, value-column) tiles through `TilingInterface`.
+
+    Defaults (a heuristic from the shapes): one (batch, head) per tile with
+    the whole value dim, so that each chunk's `Q K^T` block is computed once;
+    chunk size `min(T, 64)`, which keeps a 64 x 64 f32 score block (16 KiB)
+    in L1. An explicit `chunk-size` also re-chunks existing chunkwise ops.
+  }];
+  let dependentDialects = ["::retnet::retention::RetentionDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+  let options = [
+    ListOption<"tileSizes", "tile-sizes", "int64_t",
+               "Tile sizes for (batch, heads, value_dim); 0 keeps a "
+               "dimension whole (default 1,1,0)">,
+    Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"0",
+           "Rows per chunk; 0 picks min(T, 64)">
+  ];
+}
+
 #endif // RETNET_DIALECT_RETENTION_TRANSFORMS_PASSES_TD

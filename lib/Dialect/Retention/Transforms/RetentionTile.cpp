@@ -1,0 +1,82 @@
+//===- RetentionTile.cpp - tile retention ops -----------------------------===//
+
+#include "retnet/Dialect/Retention/IR/RetentionOps.h"
+#include "retnet/Dialect/Retention/Transforms/Passes.h"
+#include "retnet/Dialect/Retention/Transforms/Transforms.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace retnet::retention {
+#define GEN_PASS_DEF_RETENTIONTILEPASS
+#include "retnet/Dialect/Retention/Transforms/Passes.h.inc"
+} // namespace retnet::retention
+
+using namespace mlir;
+using namespace retnet::retention;
+
+namespace {
+constexpr int64_t kDefaultChunk = 64;
+
+struct RetentionTilePass
+    : retnet::retention::impl::RetentionTilePassBase<RetentionTilePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<int64_t> sizes(tileSizes.begin(), tileSizes.end());
+    if (sizes.empty())
+      sizes = {1, 1, 0};
+    if (sizes.size() != 3 || llvm::any_of(sizes, [](int64_t s) {
+          return s < 0;
+        })) {
+      getOperation()->emitError()
+          << "retention-tile: tile-sizes takes three non-negative sizes "
+             "(batch, heads, value_dim), got "
+          << sizes.size() << " value(s)";
+      return signalPassFailure();
+    }
+    if (chunkSize < 0) {
+      getOperation()->emitError()
+          << "retention-tile: chunk-size must be positive (or 0 for the "
+             "default), got "
+          << static_cast<int64_t>(chunkSize);
+      return signalPassFailure();
+    }
+
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<ParallelOp, ChunkwiseOp, RecurrentOp>(op))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (Operation *op : ops) {
+      rewriter.setInsertionPoint(op);
+      int64_t seq = cast<RankedTensorType>(op->getOperand(0).getType())
+                        .getDimSize(2);
+      int64_t chunk = chunkSize > 0 ? chunkSize
+                      : ShapedType::isDynamic(seq)
+                          ? kDefaultChunk
+                          : std::min(seq, kDefaultChunk);
+      if (auto par = dyn_cast<ParallelOp>(op))
+        op = convertParallelToChunkwise(rewriter, par, chunk);
+      else if (auto cw = dyn_cast<ChunkwiseOp>(op); cw && chunkSize > 0)
+        rewriter.modifyOpInPlace(cw, [&] { cw.setChunkSize(chunkSize); });
+
+      scf::SCFTilingOptions options;
+      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled =
+          scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+      if (failed(tiled)) {
+        op->emitOpError("retention-tile: tiling failed");
+        return signalPassFailure();
+      }
+      rewriter.replaceOp(op, tiled->replacements);
+    }
+  }
+};
+} // namespace
