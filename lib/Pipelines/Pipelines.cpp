@@ -12,27 +12,37 @@
 using namespace mlir;
 
 namespace {
-/// The upstream part of the CPU pipeline: bufferization, loops, LLVM.
-constexpr llvm::StringLiteral kCpuTail =
+/// Bufferization of the lowered tensor code (entry arguments read-only).
+constexpr llvm::StringLiteral kBufferize =
     "convert-elementwise-to-linalg,canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+    "buffer-deallocation-pipeline,convert-bufferization-to-memref";
+
+/// Independent tiles (scf.forall) run on the async runtime's thread pool.
+constexpr llvm::StringLiteral kParallelTiles =
+    "scf-forall-to-parallel,async-parallel-for{async-dispatch=true min-task-size=1},"
+    "async-to-async-runtime,async-runtime-ref-counting,"
+    "async-runtime-ref-counting-opt";
+
+/// Loops and the conversion to the LLVM dialect.
+constexpr llvm::StringLiteral kToLLVM =
     "scf-forall-to-for,convert-linalg-to-loops,lower-affine,"
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-    "finalize-memref-to-llvm,convert-to-llvm,reconcile-unrealized-casts,"
-    "canonicalize";
+    "finalize-memref-to-llvm,convert-async-to-llvm,convert-to-llvm,"
+    "reconcile-unrealized-casts,canonicalize";
 
-void addCpuTail(OpPassManager &pm) {
-  if (failed(parsePassPipeline(kCpuTail, pm, llvm::errs())))
-    llvm::report_fatal_error("retnet: malformed built-in CPU pipeline");
+void addPipeline(OpPassManager &pm, StringRef pipeline) {
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    llvm::report_fatal_error("retnet: malformed built-in pipeline");
 }
 } // namespace
 
 void retnet::buildRetentionToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createRecordEntrySignaturesPass());
   pm.addPass(createConvertRetentionToLinalgPass());
-  addCpuTail(pm);
+  addPipeline(pm, kBufferize);
+  addPipeline(pm, kToLLVM);
 }
 
 void retnet::buildRetentionFusedToLLVMPipeline(OpPassManager &pm) {
@@ -40,7 +50,9 @@ void retnet::buildRetentionFusedToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(retention::createRetentionTilePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createRetentionFuseDecayPass());
-  addCpuTail(pm);
+  addPipeline(pm, kBufferize);
+  addPipeline(pm, kParallelTiles);
+  addPipeline(pm, kToLLVM);
 }
 
 void retnet::registerRetnetPipelines() {
@@ -53,7 +65,7 @@ void retnet::registerRetnetPipelines() {
   PassPipelineRegistration<>(
       "retention-fused-to-llvm",
       "Optimised lowering to the LLVM dialect for the host CPU: "
-      "retention-tile, retention-fuse-decay, then the CPU tail of "
-      "retention-to-llvm",
+      "retention-tile, retention-fuse-decay, tiles run in parallel on the "
+      "MLIR async runtime (libmlir_async_runtime)",
       buildRetentionFusedToLLVMPipeline);
 }

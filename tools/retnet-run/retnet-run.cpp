@@ -29,6 +29,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -64,6 +65,10 @@ static llvm::cl::opt<PipelineKind> pipelineKind(
                      clEnumValN(PipelineKind::Fused, "fused",
                                 "retention-fused-to-llvm (tiled, decay fused)")),
     llvm::cl::init(PipelineKind::Fused));
+static llvm::cl::opt<std::string> objectFile(
+    "dump-object",
+    llvm::cl::desc("Write the JIT-compiled object code to this file"),
+    llvm::cl::value_desc("file"));
 static llvm::cl::opt<unsigned> optLevel("O",
                                         llvm::cl::desc("LLVM optimisation level"),
                                         llvm::cl::init(3), llvm::cl::Prefix);
@@ -300,15 +305,33 @@ int run() {
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  // Optimise for the host CPU: without a target machine LLVM's cost models
+  // see no vector registers and the loop vectoriser does nothing.
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return fail("cannot detect the host CPU: " +
+                llvm::toString(tmBuilder.takeError()));
+  auto targetMachine = tmBuilder->createTargetMachine();
+  if (!targetMachine)
+    return fail("cannot create a target machine for the host: " +
+                llvm::toString(targetMachine.takeError()));
+  // ExecutionEngineOptions holds a function_ref: the transformer must outlive
+  // the engine's creation.
+  std::function<llvm::Error(llvm::Module *)> optimize =
+      makeOptimizingTransformer(optLevel, 0, targetMachine->get());
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(optLevel, 0, nullptr);
-  llvm::StringRef runtimeLibs[] = {RETNET_C_RUNNER_UTILS};
+  options.transformer = optimize;
+  llvm::StringRef runtimeLibs[] = {RETNET_C_RUNNER_UTILS, RETNET_ASYNC_RUNTIME};
   options.sharedLibPaths = runtimeLibs;
   options.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(
       std::min<unsigned>(optLevel, 3));
-  auto engine = ExecutionEngine::create(*module, options);
+  options.enableObjectDump = !objectFile.empty();
+  auto engine =
+      ExecutionEngine::create(*module, options, std::move(*targetMachine));
   if (!engine)
     return fail("JIT compilation failed: " + llvm::toString(engine.takeError()));
+  if (!objectFile.empty())
+    (*engine)->dumpToObjectFile(objectFile);
 
   std::string symbol = "_mlir_ciface_" + entryName;
   std::vector<double> times;
