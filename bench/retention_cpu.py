@@ -64,7 +64,7 @@ NUMPY_RUNNER = textwrap.dedent("""
         o = retention(q, k, v)
         times.append((time.perf_counter() - t0) * 1e3)
     np.save(work + "/o_numpy.npy", o)
-    print("median %.3f ms" % sorted(times)[len(times) // 2])
+    print("median time: %.3f ms" % sorted(times)[len(times) // 2])
 """)
 
 
@@ -74,7 +74,7 @@ def measure(cmd, env=None):
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit("failed: %s\n%s%s" % (" ".join(cmd), out.stdout, out.stderr))
-    ms = float(re.search(r"median[^0-9]*([0-9.]+) ms", out.stdout).group(1))
+    ms = float(re.search(r"median time[^:]*: ([0-9.]+) ms", out.stdout).group(1))
     kb = int(re.search(r"PEAK_KB (\d+)", out.stderr).group(1))
     return ms, kb / 1024.0
 
