@@ -2,6 +2,7 @@
 
 #include "retnet/Runtime/Npy.h"
 
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -98,6 +99,31 @@ Array Array::allocate(DType dtype, ArrayRef<int64_t> shape) {
   std::memset(mem, 0, rounded);
   a.data = std::shared_ptr<char>(static_cast<char *>(mem), std::free);
   return a;
+}
+
+float retnet::npy::f16ToFloat(uint16_t bits) {
+  return APFloat(APFloat::IEEEhalf(), APInt(16, bits)).convertToFloat();
+}
+
+float retnet::npy::bf16ToFloat(uint16_t bits) {
+  uint32_t w = uint32_t(bits) << 16;
+  float f;
+  std::memcpy(&f, &w, sizeof(f));
+  return f;
+}
+
+uint16_t retnet::npy::floatToF16(float x) {
+  bool losesInfo;
+  APFloat f(x);
+  f.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &losesInfo);
+  return uint16_t(f.bitcastToAPInt().getZExtValue());
+}
+
+uint16_t retnet::npy::floatToBF16(float x) {
+  bool losesInfo;
+  APFloat f(x);
+  f.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &losesInfo);
+  return uint16_t(f.bitcastToAPInt().getZExtValue());
 }
 
 std::string retnet::npy::shapeString(ArrayRef<int64_t> shape) {

@@ -43,6 +43,13 @@ llvm::Expected<Array> read(llvm::StringRef path);
 /// Writes `array` to `path` in format version 1.0.
 llvm::Error write(llvm::StringRef path, const Array &array);
 
+/// The float value of IEEE half or bfloat16 bits.
+float f16ToFloat(uint16_t bits);
+float bf16ToFloat(uint16_t bits);
+/// Round-to-nearest-even conversions from float.
+uint16_t floatToF16(float x);
+uint16_t floatToBF16(float x);
+
 /// "[2, 3]" for diagnostics.
 std::string shapeString(llvm::ArrayRef<int64_t> shape);
 

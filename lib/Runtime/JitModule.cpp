@@ -1,0 +1,269 @@
+//===- JitModule.cpp - JIT-compile lowered modules and call them ----------===//
+
+#include "retnet/Runtime/JitModule.h"
+#include "retnet/Dialect/Retention/IR/RetentionDialect.h"
+#include "retnet/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace mlir;
+using namespace retnet;
+using namespace retnet::runtime;
+
+namespace {
+llvm::Error error(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+std::string str(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+/// A ranked memref descriptor {alloc, aligned, offset, sizes[r], strides[r]}
+/// of a dense array, as 64-bit words.
+std::vector<int64_t> descriptorFor(void *data, llvm::ArrayRef<int64_t> shape) {
+  std::vector<int64_t> desc(3 + 2 * shape.size());
+  desc[0] = desc[1] = reinterpret_cast<int64_t>(data);
+  int64_t stride = 1;
+  for (int64_t i = shape.size() - 1; i >= 0; --i) {
+    desc[3 + i] = shape[i];
+    desc[3 + shape.size() + i] = stride;
+    stride *= shape[i];
+  }
+  return desc;
+}
+
+/// Copies a result memref (possibly strided) into a dense array.
+npy::Array readResult(const int64_t *desc, RankedTensorType type) {
+  npy::DType dtype = *dtypeFor(type.getElementType());
+  npy::Array out = npy::Array::allocate(dtype, type.getShape());
+  size_t item = npy::itemSize(dtype);
+  int64_t rank = type.getRank();
+  const char *base =
+      reinterpret_cast<const char *>(desc[1]) + desc[2] * int64_t(item);
+  bool dense = true;
+  for (int64_t d = rank - 1, stride = 1; d >= 0; --d) {
+    dense &= desc[3 + rank + d] == stride || type.getDimSize(d) == 1;
+    stride *= type.getDimSize(d);
+  }
+  if (dense) {
+    std::memcpy(out.data.get(), base, out.numBytes());
+    return out;
+  }
+  std::vector<int64_t> idx(rank, 0);
+  for (int64_t n = 0, e = out.numElements(); n < e; ++n) {
+    int64_t off = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      off += idx[d] * desc[3 + rank + d];
+    std::memcpy(out.data.get() + n * item, base + off * item, item);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < type.getDimSize(d))
+        break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+bool isScalar(Type t) {
+  return isa<IndexType>(t) || t.isInteger(64) || t.isInteger(32);
+}
+} // namespace
+
+void runtime::registerJitDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  registry.insert<retention::RetentionDialect>();
+}
+
+std::optional<npy::DType> runtime::dtypeFor(Type elem) {
+  if (elem.isF32())
+    return npy::DType::F32;
+  if (elem.isF16())
+    return npy::DType::F16;
+  if (elem.isBF16())
+    return npy::DType::U16;
+  if (elem.isInteger(32))
+    return npy::DType::I32;
+  if (elem.isInteger(64))
+    return npy::DType::I64;
+  return std::nullopt;
+}
+
+std::string runtime::checkArgument(Type type, const npy::Array &array) {
+  if (auto tensor = dyn_cast<RankedTensorType>(type)) {
+    std::optional<npy::DType> want = dtypeFor(tensor.getElementType());
+    if (!want || !tensor.hasStaticShape())
+      return "has an unsupported type " + str(type);
+    if (array.dtype != *want)
+      return llvm::formatv("has dtype {0}, expected {1} for {2}",
+                           npy::descr(array.dtype), npy::descr(*want),
+                           str(type));
+    if (llvm::ArrayRef<int64_t>(array.shape) != tensor.getShape())
+      return llvm::formatv("has shape {0}, expected {1} for {2}",
+                           npy::shapeString(array.shape),
+                           npy::shapeString(tensor.getShape()), str(type));
+    return "";
+  }
+  if (isScalar(type)) {
+    if (array.numElements() != 1 ||
+        (array.dtype != npy::DType::I64 && array.dtype != npy::DType::I32))
+      return llvm::formatv("must hold one i32 or i64 value for {0}, got {1} "
+                           "of shape {2}",
+                           str(type), npy::descr(array.dtype),
+                           npy::shapeString(array.shape));
+    return "";
+  }
+  return "has an unsupported type " + str(type);
+}
+
+JitModule::~JitModule() = default;
+
+llvm::Expected<std::unique_ptr<JitModule>>
+JitModule::compile(ModuleOp module, const Options &options) {
+  PassManager pm(module.getContext());
+  if (options.pipeline == Pipeline::Fused)
+    buildRetentionFusedToLLVMPipeline(pm);
+  else
+    buildRetentionToLLVMPipeline(pm);
+  if (failed(pm.run(module)))
+    return error("lowering to the LLVM dialect failed");
+
+  std::unique_ptr<JitModule> jit(new JitModule());
+  for (auto func : module.getOps<LLVM::LLVMFuncOp>())
+    if (auto attr = func->getAttrOfType<TypeAttr>(kSignatureAttrName))
+      if (auto type = dyn_cast<FunctionType>(attr.getValue()))
+        jit->signatures[func.getName()] = type;
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  // Optimise for the host CPU: without a target machine LLVM's cost models
+  // see no vector registers and the loop vectoriser does nothing.
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return tmBuilder.takeError();
+  auto targetMachine = tmBuilder->createTargetMachine();
+  if (!targetMachine)
+    return targetMachine.takeError();
+  // ExecutionEngineOptions holds a function_ref: the transformer must outlive
+  // the engine's creation.
+  std::function<llvm::Error(llvm::Module *)> optimize =
+      makeOptimizingTransformer(options.optLevel, 0, targetMachine->get());
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = optimize;
+  engineOptions.jitCodeGenOptLevel =
+      static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
+  // Lowered code calls memrefCopy (C runner utilities) and, for parallel
+  // tiles, the async runtime; both come with the MLIR installation.
+  llvm::StringRef runtimeLibs[] = {RETNET_C_RUNNER_UTILS,
+                                   RETNET_ASYNC_RUNTIME};
+  engineOptions.sharedLibPaths = runtimeLibs;
+  engineOptions.enableObjectDump = !options.objectFile.empty();
+  auto engine = ExecutionEngine::create(module, engineOptions,
+                                        std::move(*targetMachine));
+  if (!engine)
+    return engine.takeError();
+  jit->engine = std::move(*engine);
+  if (!options.objectFile.empty())
+    jit->engine->dumpToObjectFile(options.objectFile);
+  return jit;
+}
+
+llvm::Expected<FunctionType> JitModule::signature(llvm::StringRef name) const {
+  auto it = signatures.find(name);
+  if (it == signatures.end())
+    return error("no public function '@" + name + "' with a recorded signature");
+  return it->second;
+}
+
+llvm::Expected<std::vector<npy::Array>>
+JitModule::call(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args) {
+  llvm::Expected<FunctionType> sig = signature(name);
+  if (!sig)
+    return sig.takeError();
+  if (args.size() != sig->getNumInputs())
+    return error(llvm::formatv("'@{0}' takes {1} arguments, {2} given", name,
+                               sig->getNumInputs(), args.size()));
+  for (Type t : sig->getResults()) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    if (!tensor || !tensor.hasStaticShape() ||
+        !dtypeFor(tensor.getElementType()))
+      return error("unsupported result type " + str(t) +
+                   " (results must be static tensors of f32, f16, bf16, i32 "
+                   "or i64)");
+  }
+
+  // Packed-call arguments: a pointer to each argument of _mlir_ciface_<name>,
+  // whose first argument points to the results when there are any.
+  size_t n = args.size();
+  std::vector<std::vector<int64_t>> descriptors(n);
+  std::vector<void *> descriptorPtrs(n);
+  std::vector<int64_t> scalars(n);
+  std::vector<int32_t> scalars32(n);
+  std::vector<void *> packed;
+  std::vector<int64_t> resultStorage;
+  void *resultPtr = nullptr;
+  if (sig->getNumResults() > 0) {
+    size_t words = 0;
+    for (Type t : sig->getResults())
+      words += 3 + 2 * cast<RankedTensorType>(t).getRank();
+    resultStorage.resize(words);
+    resultPtr = resultStorage.data();
+    packed.push_back(&resultPtr);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    Type type = sig->getInput(i);
+    std::string why = checkArgument(type, *args[i]);
+    if (!why.empty())
+      return error(llvm::formatv("argument {0} of '@{1}' {2}", i, name, why));
+    if (isa<RankedTensorType>(type)) {
+      descriptors[i] = descriptorFor(args[i]->data.get(), args[i]->shape);
+      descriptorPtrs[i] = descriptors[i].data();
+      packed.push_back(&descriptorPtrs[i]);
+      continue;
+    }
+    scalars[i] = args[i]->dtype == npy::DType::I64
+                     ? *reinterpret_cast<int64_t *>(args[i]->data.get())
+                     : *reinterpret_cast<int32_t *>(args[i]->data.get());
+    scalars32[i] = int32_t(scalars[i]);
+    packed.push_back(type.isInteger(32) ? static_cast<void *>(&scalars32[i])
+                                        : static_cast<void *>(&scalars[i]));
+  }
+
+  if (llvm::Error err =
+          engine->invokePacked(("_mlir_ciface_" + name).str(), packed))
+    return std::move(err);
+
+  std::vector<npy::Array> results;
+  const int64_t *desc = resultStorage.data();
+  for (Type t : sig->getResults()) {
+    auto tensor = cast<RankedTensorType>(t);
+    results.push_back(readResult(desc, tensor));
+    // The caller owns returned buffers, except an argument returned as is.
+    void *alloc = reinterpret_cast<void *>(desc[0]);
+    if (llvm::none_of(args, [&](const npy::Array *a) {
+          return a->data.get() == alloc;
+        }))
+      std::free(alloc);
+    desc += 3 + 2 * tensor.getRank();
+  }
+  return results;
+}
