@@ -41,4 +41,4 @@ if [ ! -f "$build_dir/build.ninja" ]; then
     -DLLVM_EXTERNAL_LIT=$llvm/bin/lit
 fi
 echo "==> building"
-ninja -C "$build_dir" retnet-opt retnet-run
+ninja -C "$build_dir" retnet-opt retnet-run retnet-compile

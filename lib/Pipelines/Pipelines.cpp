@@ -16,6 +16,7 @@ namespace {
 constexpr llvm::StringLiteral kBufferize =
     "convert-elementwise-to-linalg,canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
+    "allow-return-allocs-from-loops "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-deallocation-pipeline,convert-bufferization-to-memref";
 
@@ -29,7 +30,8 @@ constexpr llvm::StringLiteral kParallelTiles =
 constexpr llvm::StringLiteral kToLLVM =
     "scf-forall-to-for,convert-linalg-to-loops,lower-affine,"
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-    "finalize-memref-to-llvm,convert-async-to-llvm,convert-to-llvm,"
+    "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+    "convert-async-to-llvm,convert-to-llvm,"
     "reconcile-unrealized-casts,canonicalize";
 
 void addPipeline(OpPassManager &pm, StringRef pipeline) {

@@ -149,7 +149,8 @@ JitModule::compile(ModuleOp module, const Options &options) {
 
   std::unique_ptr<JitModule> jit(new JitModule());
   for (auto func : module.getOps<LLVM::LLVMFuncOp>())
-    if (auto attr = func->getAttrOfType<TypeAttr>(kSignatureAttrName))
+    if (auto attr = func->getAttrOfType<TypeAttr>(kSignatureAttrName);
+        attr && !func.getName().starts_with("_mlir_ciface_"))
       if (auto type = dyn_cast<FunctionType>(attr.getValue()))
         jit->signatures[func.getName()] = type;
 
@@ -182,6 +183,13 @@ JitModule::compile(ModuleOp module, const Options &options) {
   if (!engine)
     return engine.takeError();
   jit->engine = std::move(*engine);
+  // Materialise (code-generate) every entry point now, so that compile() and
+  // not the first call pays for LLVM's code generation.
+  for (const auto &entry : jit->signatures)
+    if (auto fn = jit->engine->lookupPacked(
+            ("_mlir_ciface_" + entry.getKey()).str());
+        !fn)
+      return fn.takeError();
   if (!options.objectFile.empty())
     jit->engine->dumpToObjectFile(options.objectFile);
   return jit;

@@ -1,0 +1,211 @@
+//===- Weights.cpp - RetNet weights in the compiled graph's layout --------===//
+
+#include "retnet/Model/Weights.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+using namespace llvm;
+using namespace retnet;
+using namespace retnet::model;
+
+namespace {
+Error fail(StringRef path, const Twine &msg) {
+  return createStringError(inconvertibleErrorCode(), "'" + path + "': " + msg);
+}
+
+float *f32(npy::Array &a) { return reinterpret_cast<float *>(a.data.get()); }
+const float *f32(const npy::Array &a) {
+  return reinterpret_cast<const float *>(a.data.get());
+}
+
+/// The tensor `name` as f32, checked against `shape`.
+Expected<npy::Array> fetch(const Safetensors &ckpt, StringRef name,
+                           ArrayRef<int64_t> shape) {
+  const TensorView *t = ckpt.find(name);
+  if (!t)
+    return fail(ckpt.path(), "missing tensor '" + name + "'");
+  if (ArrayRef<int64_t>(t->shape) != shape)
+    return fail(ckpt.path(), formatv("tensor '{0}' has shape {1}, expected {2}",
+                                     name, npy::shapeString(t->shape),
+                                     npy::shapeString(shape)));
+  return t->toF32();
+}
+
+/// Copies the transpose of the [rows, cols] matrix `src` into `dst`.
+void transposeInto(const float *src, int64_t rows, int64_t cols, float *dst) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      dst[c * rows + r] = src[r * cols + c];
+}
+} // namespace
+
+std::vector<const npy::Array *> Weights::arguments() const {
+  return {&embed, &logDecay, &angle,   &embedNorm, &wq,   &wk,
+          &wv,    &wg,       &wo,      &normRet,   &normFfn, &w1,
+          &wgate, &w2,       &finalNorm, &wout};
+}
+
+npy::Array retnet::model::defaultLogDecay(const Config &c) {
+  npy::Array a = npy::Array::allocate(npy::DType::F32, {c.heads});
+  for (int64_t h = 0; h < c.heads; ++h)
+    f32(a)[h] = float(std::log(1.0 - std::pow(2.0, -5.0 - double(h))));
+  return a;
+}
+
+npy::Array retnet::model::defaultAngle(const Config &c) {
+  int64_t half = c.keyHeadDim() / 2;
+  npy::Array a = npy::Array::allocate(npy::DType::F32, {c.keyHeadDim()});
+  for (int64_t i = 0; i < half; ++i) {
+    double t = half == 1 ? 0.0 : double(i) / double(half - 1);
+    float angle = float(1.0 / std::pow(10000.0, t));
+    f32(a)[2 * i] = f32(a)[2 * i + 1] = angle;
+  }
+  return a;
+}
+
+Expected<Weights> Weights::load(const Config &c, const Safetensors &ckpt) {
+  int64_t d = c.embedDim, vd = c.valueEmbedDim, f = c.ffnDim, V = c.vocabSize,
+          L = c.layers;
+  Weights w;
+  auto get = [&](StringRef name, ArrayRef<int64_t> shape,
+                 npy::Array &out) -> Error {
+    Expected<npy::Array> a = fetch(ckpt, name, shape);
+    if (!a)
+      return a.takeError();
+    out = std::move(*a);
+    return Error::success();
+  };
+  if (Error e = get("embed_tokens.weight", {V, d}, w.embed))
+    return std::move(e);
+  if (Error e = get("layer_norm.weight", {d}, w.finalNorm))
+    return std::move(e);
+  if (c.layernormEmbedding) {
+    if (Error e = get("layernorm_embedding.weight", {d}, w.embedNorm))
+      return std::move(e);
+  } else {
+    w.embedNorm = npy::Array::allocate(npy::DType::F32, {d});
+    std::fill_n(f32(w.embedNorm), d, 1.0f);
+  }
+
+  // Output projection [V, d] -> [d, V]; tied models may omit it.
+  npy::Array out;
+  if (ckpt.find("output_projection.weight") || !c.tiedEmbeddings) {
+    if (Error e = get("output_projection.weight", {V, d}, out))
+      return std::move(e);
+  } else {
+    out = w.embed;
+  }
+  w.wout = npy::Array::allocate(npy::DType::F32, {d, V});
+  transposeInto(f32(out), V, d, f32(w.wout));
+
+  // Optional buffers: used when present (the decay is a runtime operand).
+  w.logDecay = defaultLogDecay(c);
+  w.angle = defaultAngle(c);
+  if (ckpt.find("retnet_rel_pos.decay"))
+    if (Error e = get("retnet_rel_pos.decay", {c.heads}, w.logDecay))
+      return std::move(e);
+  if (ckpt.find("retnet_rel_pos.angle"))
+    if (Error e = get("retnet_rel_pos.angle", {c.keyHeadDim()}, w.angle))
+      return std::move(e);
+
+  struct Stacked {
+    const char *suffix;
+    npy::Array *dst;
+    int64_t out, in; // torch Linear [out, in]; in == 0 for a norm vector
+  } stacked[] = {{"retention.q_proj.weight", &w.wq, d, d},
+                 {"retention.k_proj.weight", &w.wk, d, d},
+                 {"retention.v_proj.weight", &w.wv, vd, d},
+                 {"retention.g_proj.weight", &w.wg, vd, d},
+                 {"retention.out_proj.weight", &w.wo, d, vd},
+                 {"retention_layer_norm.weight", &w.normRet, d, 0},
+                 {"final_layer_norm.weight", &w.normFfn, d, 0},
+                 {"ffn.fc1.weight", &w.w1, f, d},
+                 {"ffn.gate.weight", &w.wgate, f, d},
+                 {"ffn.fc2.weight", &w.w2, d, f}};
+  for (Stacked &s : stacked) {
+    *s.dst = s.in ? npy::Array::allocate(npy::DType::F32, {L, s.in, s.out})
+                  : npy::Array::allocate(npy::DType::F32, {L, s.out});
+    int64_t per = s.in ? s.in * s.out : s.out;
+    for (int64_t l = 0; l < L; ++l) {
+      std::string name = formatv("layers.{0}.{1}", l, s.suffix);
+      npy::Array t;
+      if (s.in) {
+        if (Error e = get(name, {s.out, s.in}, t))
+          return std::move(e);
+        transposeInto(f32(t), s.out, s.in, f32(*s.dst) + l * per);
+      } else {
+        if (Error e = get(name, {s.out}, t))
+          return std::move(e);
+        std::memcpy(f32(*s.dst) + l * per, f32(t), per * sizeof(float));
+      }
+    }
+  }
+  return w;
+}
+
+std::vector<std::pair<std::string, npy::Array>>
+retnet::model::initWeights(const Config &c, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto uniform = [&](double bound) {
+    return float((double(rng() >> 11) * 0x1.0p-53 * 2.0 - 1.0) * bound);
+  };
+  auto normal = [&](double std) {
+    double u1 = (double(rng() >> 11) + 1.0) * 0x1.0p-53;
+    double u2 = double(rng() >> 11) * 0x1.0p-53;
+    return float(std * std::sqrt(-2.0 * std::log(u1)) *
+                 std::cos(2.0 * M_PI * u2));
+  };
+  auto matrix = [&](int64_t rows, int64_t cols, auto &&sample) {
+    npy::Array a = npy::Array::allocate(npy::DType::F32, {rows, cols});
+    for (int64_t i = 0; i < rows * cols; ++i)
+      f32(a)[i] = sample();
+    return a;
+  };
+  // xavier_uniform(gain): U(+-gain * sqrt(6 / (fan_in + fan_out))).
+  auto xavier = [&](int64_t out, int64_t in, double gain) {
+    double bound = gain * std::sqrt(6.0 / double(in + out));
+    return matrix(out, in, [&] { return uniform(bound); });
+  };
+  // torch.nn.Linear's default: U(+-1 / sqrt(fan_in)).
+  auto linear = [&](int64_t out, int64_t in) {
+    double bound = 1.0 / std::sqrt(double(in));
+    return matrix(out, in, [&] { return uniform(bound); });
+  };
+  auto ones = [&](int64_t n) {
+    npy::Array a = npy::Array::allocate(npy::DType::F32, {n});
+    std::fill_n(f32(a), n, 1.0f);
+    return a;
+  };
+  int64_t d = c.embedDim, vd = c.valueEmbedDim, f = c.ffnDim;
+  const double kQkvGain = std::pow(2.0, -2.5);
+  double embedStd = 1.0 / std::sqrt(double(d));
+  std::vector<std::pair<std::string, npy::Array>> t;
+  t.emplace_back("embed_tokens.weight",
+                 matrix(c.vocabSize, d, [&] { return normal(embedStd); }));
+  if (c.layernormEmbedding)
+    t.emplace_back("layernorm_embedding.weight", ones(d));
+  for (int64_t l = 0; l < c.layers; ++l) {
+    std::string p = formatv("layers.{0}.", l);
+    t.emplace_back(p + "retention.q_proj.weight", xavier(d, d, kQkvGain));
+    t.emplace_back(p + "retention.k_proj.weight", xavier(d, d, kQkvGain));
+    t.emplace_back(p + "retention.v_proj.weight", xavier(vd, d, kQkvGain));
+    t.emplace_back(p + "retention.g_proj.weight", xavier(vd, d, kQkvGain));
+    t.emplace_back(p + "retention.out_proj.weight", xavier(d, vd, 0.5));
+    t.emplace_back(p + "retention_layer_norm.weight", ones(d));
+    t.emplace_back(p + "ffn.fc1.weight", linear(f, d));
+    t.emplace_back(p + "ffn.gate.weight", linear(f, d));
+    t.emplace_back(p + "ffn.fc2.weight", linear(d, f));
+    t.emplace_back(p + "final_layer_norm.weight", ones(d));
+  }
+  t.emplace_back("layer_norm.weight", ones(d));
+  if (!c.tiedEmbeddings)
+    t.emplace_back("output_projection.weight",
+                   matrix(c.vocabSize, d, [&] { return normal(embedStd); }));
+  t.emplace_back("retnet_rel_pos.decay", defaultLogDecay(c));
+  t.emplace_back("retnet_rel_pos.angle", defaultAngle(c));
+  return t;
+}

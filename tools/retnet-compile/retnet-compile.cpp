@@ -1,0 +1,488 @@
+//===- retnet-compile.cpp - compile and run RetNet models -----------------===//
+//
+//   retnet-compile run --model DIR --tokens T.npy --form F --logits OUT.npy
+//   retnet-compile generate --model DIR --prompt-tokens P --max-new-tokens N
+//   retnet-compile emit --model DIR --stage retention|linalg|llvm|ptx
+//   retnet-compile init --config CONFIG.json --seed S -o DIR
+//
+// A model directory holds config.json (torchscale RetNetConfig keys) and
+// model.safetensors (RetNetDecoder state_dict names). Every malformed input
+// is reported with what is wrong and gives exit status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "retnet/Model/Config.h"
+#include "retnet/Model/ModelBuilder.h"
+#include "retnet/Model/Safetensors.h"
+#include "retnet/Model/Weights.h"
+#include "retnet/Pipelines/Pipelines.h"
+#include "retnet/Runtime/JitModule.h"
+#include "retnet/Runtime/Npy.h"
+
+#include "retnet/Conversion/Passes.h"
+#include "retnet/Dialect/Retention/Transforms/Passes.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
+
+#include <chrono>
+#include <cstring>
+
+using namespace llvm;
+using namespace retnet;
+using namespace retnet::model;
+namespace rt = retnet::runtime;
+using Clock = std::chrono::steady_clock;
+
+static cl::SubCommand runCmd("run", "Run a model on tokens, write logits");
+static cl::SubCommand generateCmd("generate",
+                                  "Prefill a prompt, then decode greedily");
+static cl::SubCommand emitCmd("emit", "Print the model's IR at a stage");
+static cl::SubCommand initCmd("init", "Write a model with random weights");
+
+static cl::opt<std::string> modelDir("model", cl::desc("Model directory"),
+                                     cl::sub(runCmd), cl::sub(generateCmd),
+                                     cl::sub(emitCmd));
+static cl::opt<std::string> tokensFile("tokens",
+                                       cl::desc("Token ids, int32/int64 [B, T]"),
+                                       cl::sub(runCmd));
+static cl::opt<std::string> logitsFile("logits",
+                                       cl::desc("Output logits, f32 [B, T, V]"),
+                                       cl::sub(runCmd));
+static cl::opt<Form> form(
+    "form", cl::desc("Retention form"),
+    cl::values(clEnumValN(Form::Parallel, "parallel", "O(T^2) parallel form"),
+               clEnumValN(Form::Chunkwise, "chunkwise", "chunkwise form"),
+               clEnumValN(Form::Recurrent, "recurrent",
+                          "one token at a time with carried state")),
+    cl::init(Form::Chunkwise), cl::sub(runCmd), cl::sub(emitCmd));
+static cl::opt<int64_t>
+    chunkSize("chunk-size",
+              cl::desc("Chunk size (default: the config's recurrent_chunk_size)"),
+              cl::init(0), cl::sub(runCmd), cl::sub(generateCmd),
+              cl::sub(emitCmd));
+enum class Target { Cpu, Cuda };
+static cl::opt<Target>
+    target("target", cl::desc("Where the model runs"),
+           cl::values(clEnumValN(Target::Cpu, "cpu", "the host CPU"),
+                      clEnumValN(Target::Cuda, "cuda", "an NVIDIA GPU")),
+           cl::init(Target::Cpu), cl::sub(runCmd), cl::sub(generateCmd));
+static cl::opt<std::string>
+    promptTokens("prompt-tokens",
+                 cl::desc("Prompt: a .npy of token ids [1, T] or ids "
+                          "separated by commas"),
+                 cl::sub(generateCmd));
+static cl::opt<int64_t> maxNewTokens("max-new-tokens",
+                                     cl::desc("Tokens to generate"),
+                                     cl::init(16), cl::sub(generateCmd));
+enum class Stage { Retention, Linalg, LLVM, PTX };
+static cl::opt<Stage> stage(
+    "stage", cl::desc("IR stage to print"),
+    cl::values(clEnumValN(Stage::Retention, "retention",
+                          "the decoder as built (retention + linalg ops)"),
+               clEnumValN(Stage::Linalg, "linalg",
+                          "after tiling and decay fusion"),
+               clEnumValN(Stage::LLVM, "llvm", "the LLVM dialect"),
+               clEnumValN(Stage::PTX, "ptx", "PTX for the GPU")),
+    cl::init(Stage::Retention), cl::sub(emitCmd));
+static cl::opt<int64_t> emitSeq("seq", cl::desc("Sequence length to emit for"),
+                                cl::init(16), cl::sub(emitCmd));
+static cl::opt<int64_t> emitBatch("batch", cl::desc("Batch size to emit for"),
+                                  cl::init(1), cl::sub(emitCmd));
+static cl::opt<std::string> configFile("config",
+                                       cl::desc("config.json to initialise"),
+                                       cl::sub(initCmd));
+static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
+                              cl::sub(initCmd));
+static cl::opt<std::string> outDir("o", cl::desc("Output model directory"),
+                                   cl::sub(initCmd));
+
+namespace {
+int fail(const Twine &msg) {
+  WithColor::error(errs(), "retnet-compile") << msg << "\n";
+  return 1;
+}
+
+void progress(const Twine &msg) {
+  WithColor(errs(), HighlightColor::Remark) << "retnet-compile: ";
+  errs() << msg << "\n";
+}
+
+double secondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+struct Model {
+  Config config;
+  Safetensors ckpt;
+  Weights weights;
+};
+
+Expected<Model> loadModel() {
+  if (modelDir.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "--model DIR is required");
+  SmallString<256> configPath(modelDir), ckptPath(modelDir);
+  sys::path::append(configPath, "config.json");
+  sys::path::append(ckptPath, "model.safetensors");
+  Expected<Config> config = Config::load(configPath);
+  if (!config)
+    return config.takeError();
+  Expected<Safetensors> ckpt = Safetensors::open(ckptPath);
+  if (!ckpt)
+    return ckpt.takeError();
+  Expected<Weights> weights = Weights::load(*config, *ckpt);
+  if (!weights)
+    return weights.takeError();
+  return Model{std::move(*config), std::move(*ckpt), std::move(*weights)};
+}
+
+/// Token ids as an i64 [B, T] array, range-checked against the vocabulary.
+Expected<npy::Array> checkTokens(npy::Array in, StringRef origin,
+                                 int64_t vocab) {
+  auto err = [&](const Twine &msg) {
+    return createStringError(inconvertibleErrorCode(),
+                             "'" + origin + "': " + msg);
+  };
+  if (in.dtype != npy::DType::I32 && in.dtype != npy::DType::I64)
+    return err("token ids must be int32 or int64, got " +
+               npy::descr(in.dtype));
+  if (in.shape.size() != 2 || in.shape[0] < 1 || in.shape[1] < 1)
+    return err("token ids must have shape [batch, seq] with both at least "
+               "1, got " +
+               npy::shapeString(in.shape));
+  npy::Array out = npy::Array::allocate(npy::DType::I64, in.shape);
+  auto *dst = reinterpret_cast<int64_t *>(out.data.get());
+  for (int64_t i = 0, n = in.numElements(); i < n; ++i) {
+    int64_t id = in.dtype == npy::DType::I64
+                     ? reinterpret_cast<int64_t *>(in.data.get())[i]
+                     : reinterpret_cast<int32_t *>(in.data.get())[i];
+    if (id < 0 || id >= vocab)
+      return err(formatv("token id {0} at flat index {1} is out of range "
+                         "[0, {2})",
+                         id, i, vocab));
+    dst[i] = id;
+  }
+  return out;
+}
+
+/// A compiled @forward for one shape.
+struct Forward {
+  std::unique_ptr<rt::JitModule> jit;
+  ForwardShape shape;
+};
+
+Expected<Forward> compileForward(mlir::MLIRContext &context,
+                                 const Config &config,
+                                 const ForwardShape &shape) {
+  auto start = Clock::now();
+  std::string source = buildForward(config, shape);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  if (!module)
+    return createStringError(inconvertibleErrorCode(),
+                             "internal error: the generated model IR does "
+                             "not parse");
+  auto jit = rt::JitModule::compile(*module, {});
+  if (!jit)
+    return jit.takeError();
+  progress(formatv("compiled the {0} forward for batch {1}, {2} token(s) in "
+                   "{3:f2} s",
+                   shape.form == Form::Parallel    ? "parallel"
+                   : shape.form == Form::Chunkwise ? "chunkwise"
+                                                   : "recurrent",
+                   shape.batch, shape.seq, secondsSince(start)));
+  return Forward{std::move(*jit), shape};
+}
+
+npy::Array zeroState(const Config &c, int64_t batch) {
+  return npy::Array::allocate(npy::DType::F32,
+                              {c.layers, batch, c.heads, c.keyHeadDim(),
+                               c.valueHeadDim()});
+}
+
+npy::Array indexArray(int64_t v) {
+  npy::Array a = npy::Array::allocate(npy::DType::I64, {1});
+  *reinterpret_cast<int64_t *>(a.data.get()) = v;
+  return a;
+}
+
+/// Calls @forward; returns {logits, state (empty for the parallel form)}.
+Expected<std::pair<npy::Array, npy::Array>>
+callForward(Forward &fwd, const Model &m, const npy::Array &tokens,
+            const npy::Array *state, int64_t position) {
+  std::vector<const npy::Array *> args = {&tokens};
+  for (const npy::Array *w : m.weights.arguments())
+    args.push_back(w);
+  npy::Array pos = indexArray(position);
+  if (fwd.shape.form != Form::Parallel) {
+    args.push_back(state);
+    args.push_back(&pos);
+  }
+  auto results = fwd.jit->call("forward", args);
+  if (!results)
+    return results.takeError();
+  npy::Array newState;
+  if (results->size() > 1)
+    newState = std::move((*results)[1]);
+  return std::make_pair(std::move((*results)[0]), std::move(newState));
+}
+
+/// Tokens [B, T] column t as a [B, 1] array.
+npy::Array column(const npy::Array &tokens, int64_t t) {
+  int64_t B = tokens.shape[0], T = tokens.shape[1];
+  npy::Array col = npy::Array::allocate(npy::DType::I64, {B, 1});
+  for (int64_t b = 0; b < B; ++b)
+    reinterpret_cast<int64_t *>(col.data.get())[b] =
+        reinterpret_cast<const int64_t *>(tokens.data.get())[b * T + t];
+  return col;
+}
+
+int64_t effectiveChunk(const Config &c) {
+  return chunkSize > 0 ? int64_t(chunkSize) : c.chunkSize;
+}
+
+int checkTarget() {
+  if (target == Target::Cuda)
+    return fail("--target cuda: GPU code generation is not implemented yet; "
+                "use --target cpu");
+  return 0;
+}
+
+int runModel(mlir::MLIRContext &context) {
+  if (int rc = checkTarget())
+    return rc;
+  if (tokensFile.empty() || logitsFile.empty())
+    return fail("run needs --tokens FILE.npy and --logits OUT.npy");
+  if (chunkSize < 0)
+    return fail("--chunk-size must be positive");
+  Expected<Model> m = loadModel();
+  if (!m)
+    return fail(toString(m.takeError()));
+  Expected<npy::Array> raw = npy::read(tokensFile);
+  if (!raw)
+    return fail(toString(raw.takeError()));
+  Expected<npy::Array> tokens =
+      checkTokens(std::move(*raw), tokensFile, m->config.vocabSize);
+  if (!tokens)
+    return fail(toString(tokens.takeError()));
+  int64_t B = tokens->shape[0], T = tokens->shape[1],
+          V = m->config.vocabSize;
+
+  npy::Array logits;
+  auto start = Clock::now();
+  if (form != Form::Recurrent) {
+    auto fwd = compileForward(context, m->config,
+                              {form, B, T, effectiveChunk(m->config)});
+    if (!fwd)
+      return fail(toString(fwd.takeError()));
+    npy::Array state = zeroState(m->config, B);
+    start = Clock::now();
+    auto out = callForward(*fwd, *m, *tokens, &state, 0);
+    if (!out)
+      return fail(toString(out.takeError()));
+    logits = std::move(out->first);
+  } else {
+    auto fwd = compileForward(context, m->config, {Form::Recurrent, B, 1, 1});
+    if (!fwd)
+      return fail(toString(fwd.takeError()));
+    logits = npy::Array::allocate(npy::DType::F32, {B, T, V});
+    npy::Array state = zeroState(m->config, B);
+    start = Clock::now();
+    for (int64_t t = 0; t < T; ++t) {
+      auto out = callForward(*fwd, *m, column(*tokens, t), &state, t);
+      if (!out)
+        return fail(toString(out.takeError()));
+      for (int64_t b = 0; b < B; ++b)
+        std::memcpy(logits.data.get() + ((b * T + t) * V) * sizeof(float),
+                    out->first.data.get() + b * V * sizeof(float),
+                    V * sizeof(float));
+      state = std::move(out->second);
+    }
+  }
+  double secs = secondsSince(start);
+  progress(formatv("ran {0} token(s) in {1:f3} s ({2:f1} tokens/s)", B * T,
+                   secs, double(B * T) / secs));
+  if (Error e = npy::write(logitsFile, logits))
+    return fail(toString(std::move(e)));
+  return 0;
+}
+
+Expected<npy::Array> parsePrompt(int64_t vocab) {
+  if (promptTokens.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "generate needs --prompt-tokens");
+  if (StringRef(promptTokens).ends_with(".npy")) {
+    Expected<npy::Array> raw = npy::read(promptTokens);
+    if (!raw)
+      return raw.takeError();
+    return checkTokens(std::move(*raw), promptTokens, vocab);
+  }
+  SmallVector<StringRef> parts;
+  StringRef(promptTokens).split(parts, ',', -1, false);
+  npy::Array ids = npy::Array::allocate(npy::DType::I64,
+                                        {1, int64_t(parts.size())});
+  for (auto [i, p] : enumerate(parts)) {
+    int64_t id;
+    if (p.trim().getAsInteger(10, id))
+      return createStringError(inconvertibleErrorCode(),
+                               "--prompt-tokens: '" + p +
+                                   "' is not an integer");
+    reinterpret_cast<int64_t *>(ids.data.get())[i] = id;
+  }
+  return checkTokens(std::move(ids), "--prompt-tokens", vocab);
+}
+
+int64_t argmax(const float *row, int64_t n) {
+  return std::max_element(row, row + n) - row;
+}
+
+int generate(mlir::MLIRContext &context) {
+  if (int rc = checkTarget())
+    return rc;
+  if (maxNewTokens < 1)
+    return fail("--max-new-tokens must be at least 1");
+  Expected<Model> m = loadModel();
+  if (!m)
+    return fail(toString(m.takeError()));
+  Expected<npy::Array> prompt = parsePrompt(m->config.vocabSize);
+  if (!prompt)
+    return fail(toString(prompt.takeError()));
+  if (prompt->shape[0] != 1)
+    return fail("generate takes one prompt (batch 1), got batch " +
+                Twine(prompt->shape[0]));
+  int64_t T0 = prompt->shape[1], V = m->config.vocabSize;
+
+  auto prefill = compileForward(context, m->config,
+                                {Form::Chunkwise, 1, T0, effectiveChunk(m->config)});
+  if (!prefill)
+    return fail(toString(prefill.takeError()));
+  auto decode = compileForward(context, m->config, {Form::Recurrent, 1, 1, 1});
+  if (!decode)
+    return fail(toString(decode.takeError()));
+
+  npy::Array state = zeroState(m->config, 1);
+  auto start = Clock::now();
+  auto out = callForward(*prefill, *m, *prompt, &state, 0);
+  if (!out)
+    return fail(toString(out.takeError()));
+  double prefillSecs = secondsSince(start);
+  const float *last = reinterpret_cast<const float *>(out->first.data.get()) +
+                      (T0 - 1) * V;
+  int64_t next = argmax(last, V);
+  state = std::move(out->second);
+
+  std::vector<int64_t> generated = {next};
+  start = Clock::now();
+  for (int64_t i = 1; i < maxNewTokens; ++i) {
+    npy::Array tok = npy::Array::allocate(npy::DType::I64, {1, 1});
+    *reinterpret_cast<int64_t *>(tok.data.get()) = next;
+    auto step = callForward(*decode, *m, tok, &state, T0 + i - 1);
+    if (!step)
+      return fail(toString(step.takeError()));
+    next = argmax(reinterpret_cast<const float *>(step->first.data.get()), V);
+    state = std::move(step->second);
+    generated.push_back(next);
+  }
+  double decodeSecs = secondsSince(start);
+  int64_t steps = maxNewTokens - 1;
+
+  outs() << "tokens:";
+  for (int64_t t : generated)
+    outs() << " " << t;
+  outs() << "\n";
+  outs() << formatv("prefill: {0} tokens in {1:f3} s ({2:f1} tokens/s)\n", T0,
+                    prefillSecs, double(T0) / prefillSecs);
+  if (steps > 0)
+    outs() << formatv("decode: {0} tokens in {1:f3} s ({2:f1} tokens/s, "
+                      "{3:f2} ms/token)\n",
+                      steps, decodeSecs, double(steps) / decodeSecs,
+                      1e3 * decodeSecs / double(steps));
+  return 0;
+}
+
+int emit(mlir::MLIRContext &context) {
+  if (stage == Stage::PTX)
+    return fail("--stage ptx: GPU code generation is not implemented yet");
+  if (emitSeq < 1 || emitBatch < 1)
+    return fail("--seq and --batch must be at least 1");
+  Expected<Model> m = loadModel();
+  if (!m)
+    return fail(toString(m.takeError()));
+  int64_t seq = form == Form::Recurrent ? 1 : int64_t(emitSeq);
+  std::string source = buildForward(
+      m->config, {form, emitBatch, seq, effectiveChunk(m->config)});
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  if (!module) {
+    errs() << source;
+    return fail("internal error: the generated model IR does not parse");
+  }
+  mlir::PassManager pm(&context);
+  if (stage == Stage::Linalg) {
+    pm.addPass(retention::createRetentionTilePass());
+    pm.addPass(mlir::createCanonicalizerPass());
+    pm.addPass(createRetentionFuseDecayPass());
+    pm.addPass(mlir::createCanonicalizerPass());
+  } else if (stage == Stage::LLVM) {
+    buildRetentionFusedToLLVMPipeline(pm);
+  }
+  if (failed(pm.run(*module)))
+    return fail("lowering failed");
+  module->print(outs());
+  return 0;
+}
+
+int init() {
+  if (configFile.empty() || outDir.empty())
+    return fail("init needs --config CONFIG.json and -o DIR");
+  Expected<Config> config = Config::load(configFile);
+  if (!config)
+    return fail(toString(config.takeError()));
+  if (std::error_code ec = sys::fs::create_directories(outDir))
+    return fail("cannot create '" + outDir + "': " + ec.message());
+  SmallString<256> configPath(outDir), ckptPath(outDir);
+  sys::path::append(configPath, "config.json");
+  sys::path::append(ckptPath, "model.safetensors");
+  std::error_code ec;
+  raw_fd_ostream os(configPath, ec, sys::fs::OF_Text);
+  if (ec)
+    return fail("cannot write '" + configPath + "': " + ec.message());
+  os << config->toJson();
+  os.close();
+  if (Error e = writeSafetensors(ckptPath, initWeights(*config, seed)))
+    return fail(toString(std::move(e)));
+  progress("wrote " + configPath + " and " + ckptPath);
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  mlir::registerAllPasses();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "retnet-mlir model driver: compile and run "
+                              "RetNet models\n");
+  mlir::DialectRegistry registry;
+  rt::registerJitDialects(registry);
+  mlir::MLIRContext context(registry);
+  if (runCmd)
+    return runModel(context);
+  if (generateCmd)
+    return generate(context);
+  if (emitCmd)
+    return emit(context);
+  if (initCmd)
+    return init();
+  return fail("expected a subcommand: run, generate, emit or init (see "
+              "--help)");
+}
