@@ -135,6 +135,13 @@ std::string runtime::checkArgument(Type type, const npy::Array &array) {
   return "has an unsupported type " + str(type);
 }
 
+// From libmlir_async_runtime, which this library links.
+extern "C" int64_t mlirAsyncRuntimGetNumWorkerThreads();
+
+int64_t JitModule::workerThreads() {
+  return mlirAsyncRuntimGetNumWorkerThreads();
+}
+
 JitModule::~JitModule() = default;
 
 llvm::Expected<std::unique_ptr<JitModule>>
@@ -172,10 +179,11 @@ JitModule::compile(ModuleOp module, const Options &options) {
   engineOptions.transformer = optimize;
   engineOptions.jitCodeGenOptLevel =
       static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
-  // Lowered code calls memrefCopy (C runner utilities) and, for parallel
-  // tiles, the async runtime; both come with the MLIR installation.
-  llvm::StringRef runtimeLibs[] = {RETNET_C_RUNNER_UTILS,
-                                   RETNET_ASYNC_RUNTIME};
+  // Lowered code calls memrefCopy from MLIR's C runner utilities. The async
+  // runtime (parallel tiles) is linked into the process instead of being
+  // loaded here: an engine that unloads it destroys its process-wide
+  // default runtime under every other engine.
+  llvm::StringRef runtimeLibs[] = {RETNET_C_RUNNER_UTILS};
   engineOptions.sharedLibPaths = runtimeLibs;
   engineOptions.enableObjectDump = !options.objectFile.empty();
   auto engine = ExecutionEngine::create(module, engineOptions,

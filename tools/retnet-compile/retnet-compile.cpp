@@ -52,9 +52,16 @@ static cl::SubCommand initCmd("init", "Write a model with random weights");
 static cl::opt<std::string> modelDir("model", cl::desc("Model directory"),
                                      cl::sub(runCmd), cl::sub(generateCmd),
                                      cl::sub(emitCmd));
-static cl::opt<std::string> tokensFile("tokens",
-                                       cl::desc("Token ids, int32/int64 [B, T]"),
-                                       cl::sub(runCmd));
+static cl::opt<std::string>
+    tokensFile("tokens",
+               cl::desc("Token ids: a .npy of int32/int64 [B, T] or ids "
+                        "separated by commas (batch 1)"),
+               cl::sub(runCmd));
+static cl::opt<bool> checkForms(
+    "check-forms",
+    cl::desc("Also run the other two forms and fail unless all logits agree "
+             "(max |difference| <= 1e-3 max |logit|)"),
+    cl::sub(runCmd));
 static cl::opt<std::string> logitsFile("logits",
                                        cl::desc("Output logits, f32 [B, T, V]"),
                                        cl::sub(runCmd));
@@ -175,6 +182,12 @@ Expected<npy::Array> checkTokens(npy::Array in, StringRef origin,
   return out;
 }
 
+const char *formName(Form f) {
+  return f == Form::Parallel ? "parallel"
+         : f == Form::Chunkwise ? "chunkwise"
+                                : "recurrent";
+}
+
 /// A compiled @forward for one shape.
 struct Forward {
   std::unique_ptr<rt::JitModule> jit;
@@ -196,11 +209,9 @@ Expected<Forward> compileForward(mlir::MLIRContext &context,
   if (!jit)
     return jit.takeError();
   progress(formatv("compiled the {0} forward for batch {1}, {2} token(s) in "
-                   "{3:f2} s",
-                   shape.form == Form::Parallel    ? "parallel"
-                   : shape.form == Form::Chunkwise ? "chunkwise"
-                                                   : "recurrent",
-                   shape.batch, shape.seq, secondsSince(start)));
+                   "{3:f2} s ({4} worker threads)",
+                   formName(shape.form), shape.batch, shape.seq,
+                   secondsSince(start), rt::JitModule::workerThreads()));
   return Forward{std::move(*jit), shape};
 }
 
@@ -258,50 +269,52 @@ int checkTarget() {
   return 0;
 }
 
-int runModel(mlir::MLIRContext &context) {
-  if (int rc = checkTarget())
-    return rc;
-  if (tokensFile.empty() || logitsFile.empty())
-    return fail("run needs --tokens FILE.npy and --logits OUT.npy");
-  if (chunkSize < 0)
-    return fail("--chunk-size must be positive");
-  Expected<Model> m = loadModel();
-  if (!m)
-    return fail(toString(m.takeError()));
-  Expected<npy::Array> raw = npy::read(tokensFile);
-  if (!raw)
-    return fail(toString(raw.takeError()));
-  Expected<npy::Array> tokens =
-      checkTokens(std::move(*raw), tokensFile, m->config.vocabSize);
-  if (!tokens)
-    return fail(toString(tokens.takeError()));
-  int64_t B = tokens->shape[0], T = tokens->shape[1],
-          V = m->config.vocabSize;
+/// Token ids from a .npy file or a comma-separated list (batch 1).
+Expected<npy::Array> parseTokens(StringRef spec, StringRef option,
+                                 int64_t vocab) {
+  if (spec.ends_with(".npy")) {
+    Expected<npy::Array> raw = npy::read(spec);
+    if (!raw)
+      return raw.takeError();
+    return checkTokens(std::move(*raw), spec, vocab);
+  }
+  SmallVector<StringRef> parts;
+  spec.split(parts, ',', -1, false);
+  npy::Array ids =
+      npy::Array::allocate(npy::DType::I64, {1, int64_t(parts.size())});
+  for (auto [i, p] : enumerate(parts)) {
+    int64_t id;
+    if (p.trim().getAsInteger(10, id))
+      return createStringError(inconvertibleErrorCode(),
+                               option + ": '" + p + "' is not an integer");
+    reinterpret_cast<int64_t *>(ids.data.get())[i] = id;
+  }
+  return checkTokens(std::move(ids), option, vocab);
+}
 
+/// Logits [B, T, V] of `tokens` with the given form, timing the call(s).
+Expected<npy::Array> computeLogits(mlir::MLIRContext &context, const Model &m,
+                                   const npy::Array &tokens, Form f) {
+  int64_t B = tokens.shape[0], T = tokens.shape[1], V = m.config.vocabSize;
+  bool stepwise = f == Form::Recurrent;
+  auto fwd = compileForward(context, m.config,
+                            {f, B, stepwise ? 1 : T, effectiveChunk(m.config)});
+  if (!fwd)
+    return fwd.takeError();
+  npy::Array state = zeroState(m.config, B);
   npy::Array logits;
   auto start = Clock::now();
-  if (form != Form::Recurrent) {
-    auto fwd = compileForward(context, m->config,
-                              {form, B, T, effectiveChunk(m->config)});
-    if (!fwd)
-      return fail(toString(fwd.takeError()));
-    npy::Array state = zeroState(m->config, B);
-    start = Clock::now();
-    auto out = callForward(*fwd, *m, *tokens, &state, 0);
+  if (!stepwise) {
+    auto out = callForward(*fwd, m, tokens, &state, 0);
     if (!out)
-      return fail(toString(out.takeError()));
+      return out.takeError();
     logits = std::move(out->first);
   } else {
-    auto fwd = compileForward(context, m->config, {Form::Recurrent, B, 1, 1});
-    if (!fwd)
-      return fail(toString(fwd.takeError()));
     logits = npy::Array::allocate(npy::DType::F32, {B, T, V});
-    npy::Array state = zeroState(m->config, B);
-    start = Clock::now();
     for (int64_t t = 0; t < T; ++t) {
-      auto out = callForward(*fwd, *m, column(*tokens, t), &state, t);
+      auto out = callForward(*fwd, m, column(tokens, t), &state, t);
       if (!out)
-        return fail(toString(out.takeError()));
+        return out.takeError();
       for (int64_t b = 0; b < B; ++b)
         std::memcpy(logits.data.get() + ((b * T + t) * V) * sizeof(float),
                     out->first.data.get() + b * V * sizeof(float),
@@ -312,34 +325,57 @@ int runModel(mlir::MLIRContext &context) {
   double secs = secondsSince(start);
   progress(formatv("ran {0} token(s) in {1:f3} s ({2:f1} tokens/s)", B * T,
                    secs, double(B * T) / secs));
-  if (Error e = npy::write(logitsFile, logits))
-    return fail(toString(std::move(e)));
-  return 0;
+  return logits;
 }
 
-Expected<npy::Array> parsePrompt(int64_t vocab) {
-  if (promptTokens.empty())
-    return createStringError(inconvertibleErrorCode(),
-                             "generate needs --prompt-tokens");
-  if (StringRef(promptTokens).ends_with(".npy")) {
-    Expected<npy::Array> raw = npy::read(promptTokens);
-    if (!raw)
-      return raw.takeError();
-    return checkTokens(std::move(*raw), promptTokens, vocab);
+int runModel(mlir::MLIRContext &context) {
+  if (int rc = checkTarget())
+    return rc;
+  if (tokensFile.empty() || logitsFile.empty())
+    return fail("run needs --tokens FILE.npy and --logits OUT.npy");
+  if (chunkSize < 0)
+    return fail("--chunk-size must be positive");
+  Expected<Model> m = loadModel();
+  if (!m)
+    return fail(toString(m.takeError()));
+  Expected<npy::Array> tokens =
+      parseTokens(tokensFile, "--tokens", m->config.vocabSize);
+  if (!tokens)
+    return fail(toString(tokens.takeError()));
+  Expected<npy::Array> logits = computeLogits(context, *m, *tokens, form);
+  if (!logits)
+    return fail(toString(logits.takeError()));
+  if (Error e = npy::write(logitsFile, *logits))
+    return fail(toString(std::move(e)));
+  if (!checkForms)
+    return 0;
+
+  const float *want = reinterpret_cast<const float *>(logits->data.get());
+  int64_t n = logits->numElements();
+  float peak = 0;
+  for (int64_t i = 0; i < n; ++i)
+    peak = std::max(peak, std::abs(want[i]));
+  bool agree = true;
+  for (Form other : {Form::Parallel, Form::Chunkwise, Form::Recurrent}) {
+    if (other == form)
+      continue;
+    Expected<npy::Array> alt = computeLogits(context, *m, *tokens, other);
+    if (!alt)
+      return fail(toString(alt.takeError()));
+    const float *got = reinterpret_cast<const float *>(alt->data.get());
+    float diff = 0;
+    for (int64_t i = 0; i < n; ++i)
+      diff = std::max(diff, std::abs(got[i] - want[i]));
+    double rel = peak > 0 ? diff / peak : diff;
+    outs() << formatv("{0} vs {1}: max |logit difference| = {2:e2} "
+                      "({3:e2} of the largest logit)\n",
+                      formName(other), formName(form), diff, rel);
+    agree &= rel <= 1e-3;
   }
-  SmallVector<StringRef> parts;
-  StringRef(promptTokens).split(parts, ',', -1, false);
-  npy::Array ids = npy::Array::allocate(npy::DType::I64,
-                                        {1, int64_t(parts.size())});
-  for (auto [i, p] : enumerate(parts)) {
-    int64_t id;
-    if (p.trim().getAsInteger(10, id))
-      return createStringError(inconvertibleErrorCode(),
-                               "--prompt-tokens: '" + p +
-                                   "' is not an integer");
-    reinterpret_cast<int64_t *>(ids.data.get())[i] = id;
-  }
-  return checkTokens(std::move(ids), "--prompt-tokens", vocab);
+  if (!agree)
+    return fail("the forms disagree by more than 1e-3 of the largest logit");
+  outs() << "all three forms agree\n";
+  return 0;
 }
 
 int64_t argmax(const float *row, int64_t n) {
@@ -354,7 +390,10 @@ int generate(mlir::MLIRContext &context) {
   Expected<Model> m = loadModel();
   if (!m)
     return fail(toString(m.takeError()));
-  Expected<npy::Array> prompt = parsePrompt(m->config.vocabSize);
+  if (promptTokens.empty())
+    return fail("generate needs --prompt-tokens");
+  Expected<npy::Array> prompt =
+      parseTokens(promptTokens, "--prompt-tokens", m->config.vocabSize);
   if (!prompt)
     return fail(toString(prompt.takeError()));
   if (prompt->shape[0] != 1)

@@ -53,6 +53,9 @@ public:
   compile(mlir::ModuleOp module, const Options &options);
   ~JitModule();
 
+  /// Worker threads of the async runtime that runs parallel tiles.
+  static int64_t workerThreads();
+
   /// The tensor signature recorded for public function `name`.
   llvm::Expected<mlir::FunctionType> signature(llvm::StringRef name) const;
 
