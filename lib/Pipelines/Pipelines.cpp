@@ -28,9 +28,11 @@ constexpr llvm::StringLiteral kParallelTiles =
 
 /// Loops and the conversion to the LLVM dialect.
 constexpr llvm::StringLiteral kToLLVM =
-    "scf-forall-to-for,convert-linalg-to-loops,lower-affine,"
+    "scf-forall-to-for,convert-linalg-to-loops,"
+    "convert-vector-to-scf{full-unroll},lower-affine,"
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-    "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+    "convert-vector-to-llvm,finalize-memref-to-llvm,convert-math-to-llvm,"
+    "convert-math-to-libm,"
     "convert-async-to-llvm,convert-to-llvm,"
     "reconcile-unrealized-casts,canonicalize";
 
@@ -52,6 +54,8 @@ void retnet::buildRetentionFusedToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(retention::createRetentionTilePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createRetentionFuseDecayPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createVectorizeContractionsPass());
   addPipeline(pm, kBufferize);
   addPipeline(pm, kParallelTiles);
   addPipeline(pm, kToLLVM);
@@ -67,7 +71,7 @@ void retnet::registerRetnetPipelines() {
   PassPipelineRegistration<>(
       "retention-fused-to-llvm",
       "Optimised lowering to the LLVM dialect for the host CPU: "
-      "retention-tile, retention-fuse-decay, tiles run in parallel on the "
-      "MLIR async runtime (libmlir_async_runtime)",
+      "retention-tile, retention-fuse-decay, register-blocked vector "
+      "contractions, tiles run in parallel on the MLIR async runtime",
       buildRetentionFusedToLLVMPipeline);
 }

@@ -19,6 +19,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 using namespace mlir;
 using namespace retnet;
@@ -142,7 +143,17 @@ int64_t JitModule::workerThreads() {
   return mlirAsyncRuntimGetNumWorkerThreads();
 }
 
-JitModule::~JitModule() = default;
+JitModule::~JitModule() {
+  // An async-runtime worker signals a task's completion and then still
+  // returns through the JIT-compiled coroutine, so the caller can wake up and
+  // drop the module while a worker executes its code. The runtime offers no
+  // way to wait for idle workers: the engine (and its code) is retired for
+  // the rest of the process instead of freed.
+  static auto *retired = new std::vector<std::unique_ptr<ExecutionEngine>>();
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  retired->push_back(std::move(engine));
+}
 
 llvm::Expected<std::unique_ptr<JitModule>>
 JitModule::compile(ModuleOp module, const Options &options) {

@@ -18,4 +18,25 @@ def RecordEntrySignaturesPass
   }];
 }
 
+def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
+  let summary = "Register-blocked vector kernels for static linalg "
+                "contractions on tensors";
+  let description = [{
+    For every static `linalg.generic` on tensors marked `retnet.vectorize`
+    (`retention-fuse-decay` marks its per-chunk contractions, whose operands
+    are cache-resident tiles) that is a contraction with one M, one N and
+    one K dimension (plus batch dimensions): tiles M and N
+    into register blocks (the largest divisors of M and N up to 8 and 16),
+    tiles K by 1, vectorises the 8 x 1 x 16 step into `vector.contract`,
+    hoists the accumulator out of the K loop (a loop-carried vector, kept in
+    registers) and lowers the contraction to `vector.fma` outer products.
+    Shapes that do not divide simply get smaller blocks; every tile is
+    static, so no masking is needed.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 #endif // RETNET_PIPELINES_PASSES_TD

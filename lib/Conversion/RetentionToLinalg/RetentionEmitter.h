@@ -95,17 +95,20 @@ protected:
   }
   /// The same with the loop order chosen by the caller: `iters` gives the
   /// iterator type of each loop, `outDims` the loops indexing `init`.
+  /// `fastmath` applies to the multiply-add (`contract` lets LLVM fuse it
+  /// into an FMA).
   Value contract(Value lhs, ArrayRef<unsigned> lhsDims, Value rhs,
                  ArrayRef<unsigned> rhsDims, Value init,
-                 ArrayRef<unsigned> outDims, ArrayRef<IteratorType> iters) {
-    return generic({lhs, rhs}, init,
-                   {dims(lhsDims), dims(rhsDims), dims(outDims)}, iters,
-                   [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-                     Value prod = arith::MulFOp::create(
-                         nb, nloc, toF32(nb, nloc, args[0]),
-                         toF32(nb, nloc, args[1]));
-                     return arith::AddFOp::create(nb, nloc, args[2], prod);
-                   });
+                 ArrayRef<unsigned> outDims, ArrayRef<IteratorType> iters,
+                 arith::FastMathFlags fastmath = arith::FastMathFlags::none) {
+    return generic(
+        {lhs, rhs}, init, {dims(lhsDims), dims(rhsDims), dims(outDims)}, iters,
+        [fastmath](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          Value prod =
+              arith::MulFOp::create(nb, nloc, toF32(nb, nloc, args[0]),
+                                    toF32(nb, nloc, args[1]), fastmath);
+          return arith::AddFOp::create(nb, nloc, args[2], prod, fastmath);
+        });
   }
   /// Rows [offset, offset + length) along the sequence of a [B,H,T,D] tensor.
   Value rows(Value t, Value offset, int64_t length) {

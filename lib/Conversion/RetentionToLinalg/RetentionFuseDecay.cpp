@@ -41,6 +41,17 @@ protected:
                                Value position) override;
 
 private:
+  /// A contraction over cache-resident chunk tiles, marked for the
+  /// register-blocked vector kernels of retnet-vectorize-contractions.
+  Value blockedContract(Value lhs, Value rhs, Value init,
+                        ArrayRef<unsigned> lhsDims) {
+    Value result = contract(lhs, lhsDims, rhs, {0, 1, 3, 4}, init,
+                            {0, 1, 2, 4}, kInnerParallel,
+                            arith::FastMathFlags::contract);
+    result.getDefiningOp()->setAttr(retnet::kVectorizeAttrName,
+                                    b.getUnitAttr());
+    return result;
+  }
   /// x[b,h,r,c] (as f32), times gamma^(exponent(r)) when `exponent` is set,
   /// into a fresh f32 tensor; `transpose` swaps the last two dims.
   Value scaledRows(Value x, function_ref<Value(OpBuilder &, Location, Value)>
@@ -94,9 +105,8 @@ std::pair<Value, Value> FusedEmitter::chunk(Value out, Value state,
                                  : scaledRows(vc, nullptr, /*transpose=*/false);
 
   // Scores with the decay applied in place: P = (Q K^T) * Gamma.
-  Value scores = contract(qf, {0, 1, 2, 3}, kT, {0, 1, 3, 4},
-                          zeros({batch, heads, length, length}), {0, 1, 2, 4},
-                          kInnerParallel);
+  Value scores = blockedContract(qf, kT, zeros({batch, heads, length, length}),
+                                 {0, 1, 2, 3});
   Value weights = generic(
       {logDecay}, scores, {dims({1}), dims({0, 1, 2, 3})},
       {kPar, kPar, kPar, kPar},
@@ -117,11 +127,10 @@ std::pair<Value, Value> FusedEmitter::chunk(Value out, Value state,
 
   // acc = (Q * xi) S + P V, then the row factors.
   Value qxi = scaledRows(qc, plusOne, /*transpose=*/false);
-  Value acc = contract(qxi, {0, 1, 2, 3}, state, {0, 1, 3, 4},
-                       zeros({batch, heads, length, valueDim}), {0, 1, 2, 4},
-                       kInnerParallel);
-  acc = contract(weights, {0, 1, 2, 3}, vf, {0, 1, 3, 4}, acc, {0, 1, 2, 4},
-                 kInnerParallel);
+  Value acc = blockedContract(qxi, state,
+                              zeros({batch, heads, length, valueDim}),
+                              {0, 1, 2, 3});
+  acc = blockedContract(weights, vf, acc, {0, 1, 2, 3});
   Value oc = generic(
       {acc, rowFactors(length, base)},
       emptyTensor({batch, heads, length, valueDim}, outElemType),
@@ -143,8 +152,7 @@ std::pair<Value, Value> FusedEmitter::chunk(Value out, Value state,
                                      decayPow(nb, nloc, lengthIdx, args[0]));
       });
   Value kzeta = scaledRows(kc, fromEnd, /*transpose=*/false);
-  Value next = contract(kzeta, {0, 1, 3, 2}, vf, {0, 1, 3, 4}, decayed,
-                        {0, 1, 2, 4}, kInnerParallel);
+  Value next = blockedContract(kzeta, vf, decayed, {0, 1, 3, 2});
   return {out, next};
 }
 

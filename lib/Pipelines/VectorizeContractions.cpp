@@ -1,0 +1,170 @@
+//===- VectorizeContractions.cpp - register-blocked contraction kernels ---===//
+
+#include "retnet/Conversion/RetentionToLinalg/RetentionToLinalg.h"
+#include "retnet/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace retnet {
+#define GEN_PASS_DEF_VECTORIZECONTRACTIONSPASS
+#include "retnet/Pipelines/Passes.h.inc"
+} // namespace retnet
+
+using namespace mlir;
+
+namespace {
+/// Register block: 8 rows of 16 f32 lanes (8 accumulators of two AVX2 or one
+/// AVX-512 register each).
+constexpr int64_t kBlockM = 8, kBlockN = 16;
+
+int64_t largestDivisorUpTo(int64_t n, int64_t cap) {
+  for (int64_t t = std::min(n, cap); t > 1; --t)
+    if (n % t == 0)
+      return t;
+  return 1;
+}
+
+/// acc + (a * b) -> vector.fma(a, b, acc) when the multiply allows
+/// contraction (`fastmath<contract>`), looking through the shape_cast that
+/// vectorisation leaves between the two.
+struct FuseMultiplyAdd : OpRewritePattern<arith::AddFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::AddFOp add,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<VectorType>(add.getType());
+    if (!type)
+      return failure();
+    for (unsigned i = 0; i < 2; ++i) {
+      Value product = add->getOperand(i), acc = add->getOperand(1 - i);
+      if (auto cast = product.getDefiningOp<vector::ShapeCastOp>())
+        product = cast.getSource();
+      auto mul = product.getDefiningOp<arith::MulFOp>();
+      if (!mul || !bitEnumContainsAll(mul.getFastmath(),
+                                      arith::FastMathFlags::contract))
+        continue;
+      auto reshape = [&](Value v) -> Value {
+        if (v.getType() == type)
+          return v;
+        return vector::ShapeCastOp::create(rewriter, add.getLoc(), type, v);
+      };
+      rewriter.replaceOpWithNewOp<vector::FMAOp>(
+          add, reshape(mul.getLhs()), reshape(mul.getRhs()), acc);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// Tiles `op` with `sizes` (scf.for loops); returns the tiled op and loops.
+FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter, Operation *op,
+                                     ArrayRef<int64_t> sizes) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), sizes));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+  if (succeeded(result))
+    rewriter.replaceOp(op, result->replacements);
+  return result;
+}
+
+/// Tiles and vectorises one contraction; returns its K loop, or failure if
+/// the op is not a plain static contraction.
+FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
+                                                    linalg::GenericOp op) {
+  if (!op->hasAttr(retnet::kVectorizeAttrName) ||
+      !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+      !linalg::isaContractionOpInterface(op))
+    return failure();
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1)
+    return failure();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> blocks(ranges.size(), 0), steps(ranges.size(), 0);
+  for (unsigned b : dims->batch)
+    blocks[b] = 1;
+  unsigned m = dims->m.front(), n = dims->n.front(), k = dims->k.front();
+  blocks[m] = largestDivisorUpTo(ranges[m], kBlockM);
+  blocks[n] = largestDivisorUpTo(ranges[n], kBlockN);
+  steps[k] = 1;
+
+  FailureOr<scf::SCFTilingResult> outer = tile(rewriter, op, blocks);
+  if (failed(outer))
+    return failure();
+  FailureOr<scf::SCFTilingResult> inner =
+      tile(rewriter, outer->tiledOps.front(), steps);
+  if (failed(inner) || inner->loops.size() != 1)
+    return failure();
+  Operation *step = inner->tiledOps.front();
+  rewriter.setInsertionPoint(step);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, step, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/true);
+  if (failed(vectorized))
+    return failure();
+  rewriter.replaceOp(step, vectorized->replacements);
+  return cast<LoopLikeOpInterface>(inner->loops.front());
+}
+
+struct VectorizeContractionsPass
+    : retnet::impl::VectorizeContractionsPassBase<VectorizeContractionsPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    SmallVector<linalg::GenericOp> candidates;
+    getOperation()->walk(
+        [&](linalg::GenericOp op) { candidates.push_back(op); });
+    IRRewriter rewriter(ctx);
+    SmallVector<LoopLikeOpInterface> kLoops;
+    for (linalg::GenericOp op : candidates)
+      if (FailureOr<LoopLikeOpInterface> loop =
+              vectorizeContraction(rewriter, op);
+          succeeded(loop))
+        kLoops.push_back(*loop);
+
+    // Fold the slices and unit dims around the vector step so that the
+    // accumulator's read/write pair is loop invariant, then hoist it: the
+    // accumulator becomes a vector carried by the K loop.
+    {
+      RewritePatternSet patterns(ctx);
+      vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+      for (Dialect *dialect : ctx->getLoadedDialects())
+        dialect->getCanonicalizationPatterns(patterns);
+      for (RegisteredOperationName name : ctx->getRegisteredOperations())
+        name.getCanonicalizationPatterns(patterns, ctx);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        return signalPassFailure();
+    }
+    getOperation()->walk([&](scf::ForOp loop) {
+      hoistLoopInvariantSubsets(rewriter,
+                                cast<LoopLikeOpInterface>(loop.getOperation()));
+    });
+
+    RewritePatternSet lowering(ctx);
+    lowering.add<FuseMultiplyAdd>(ctx);
+    vector::populateVectorContractLoweringPatterns(
+        lowering, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorOuterProductLoweringPatterns(lowering);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(lowering);
+    vector::populateCastAwayVectorLeadingOneDimPatterns(lowering);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(lowering))))
+      return signalPassFailure();
+  }
+};
+} // namespace

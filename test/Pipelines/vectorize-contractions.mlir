@@ -1,0 +1,67 @@
+// RUN: retnet-opt %s --retnet-vectorize-contractions -canonicalize | FileCheck %s
+
+#lhs = affine_map<(b, i, k, j) -> (b, i, k)>
+#rhs = affine_map<(b, i, k, j) -> (b, k, j)>
+#out = affine_map<(b, i, k, j) -> (b, i, j)>
+
+// A marked contraction becomes 8 x 16 register blocks: the K loop carries
+// the accumulator as a vector (registers) and multiply-adds a broadcast
+// column of A with a row of B (one FMA: the body allows contraction).
+// CHECK-LABEL: func.func @marked
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c8
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c16
+// CHECK: %[[ACC0:.*]] = vector.transfer_read
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c32 step %c1 iter_args(%[[A:.*]] = %[[ACC0]]) -> (vector<8x16xf32>)
+// CHECK: %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<1x1x16xf32>, vector<16xf32>
+// CHECK: %[[S:.*]] = vector.fma {{.*}}, %[[A]] : vector<8x16xf32>
+// CHECK: scf.yield %[[S]]
+// CHECK: vector.transfer_write %[[ACC]]
+// CHECK-NOT: linalg.generic
+func.func @marked(%a: tensor<2x24x32xf32>, %b: tensor<2x32x48xf32>,
+                  %c: tensor<2x24x48xf32>) -> tensor<2x24x48xf32> {
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                       iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<2x24x32xf32>, tensor<2x32x48xf32>) outs(%c : tensor<2x24x48xf32>)
+      attrs = {retnet.vectorize} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<2x24x48xf32>
+  return %r : tensor<2x24x48xf32>
+}
+
+// Blocks shrink to divisors of the sizes (6 rows, 10 columns here).
+// CHECK-LABEL: func.func @odd_sizes
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<6x10xf32>)
+// CHECK: arith.addf {{.*}} : vector<6x10xf32>
+func.func @odd_sizes(%a: tensor<1x6x5xf32>, %b: tensor<1x5x10xf32>,
+                     %c: tensor<1x6x10xf32>) -> tensor<1x6x10xf32> {
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                       iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<1x6x5xf32>, tensor<1x5x10xf32>) outs(%c : tensor<1x6x10xf32>)
+      attrs = {retnet.vectorize} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x6x10xf32>
+  return %r : tensor<1x6x10xf32>
+}
+
+// Unmarked contractions are left alone.
+// CHECK-LABEL: func.func @unmarked
+// CHECK: linalg.generic
+// CHECK-NOT: vector.
+func.func @unmarked(%a: tensor<1x8x4xf32>, %b: tensor<1x4x16xf32>,
+                    %c: tensor<1x8x16xf32>) -> tensor<1x8x16xf32> {
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                       iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<1x8x4xf32>, tensor<1x4x16xf32>) outs(%c : tensor<1x8x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x16xf32>
+  return %r : tensor<1x8x16xf32>
+}
