@@ -1,6 +1,7 @@
 //===- Config.cpp - RetNet model configuration ----------------------------===//
 
 #include "retnet/Model/Config.h"
+#include "retnet/Model/Safetensors.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -10,23 +11,18 @@ using namespace llvm;
 using namespace retnet::model;
 
 namespace {
-Error fail(StringRef origin, const Twine &msg) {
-  return createStringError(inconvertibleErrorCode(),
-                           "'" + origin + "': " + msg);
-}
-
 /// Reads `key` as a positive integer; required keys must be present.
 Error readInt(const json::Object &obj, StringRef origin, StringRef key,
               int64_t &out, bool required) {
   const json::Value *v = obj.get(key);
   if (!v) {
     if (required)
-      return fail(origin, "missing required key '" + key + "'");
+      return fileError(origin, "missing required key '" + key + "'");
     return Error::success();
   }
   std::optional<int64_t> i = v->getAsInteger();
   if (!i || *i <= 0)
-    return fail(origin, "'" + key + "' must be a positive integer");
+    return fileError(origin, "'" + key + "' must be a positive integer");
   out = *i;
   return Error::success();
 }
@@ -38,7 +34,7 @@ Error readBool(const json::Object &obj, StringRef origin, StringRef key,
     return Error::success();
   std::optional<bool> b = v->getAsBoolean();
   if (!b)
-    return fail(origin, "'" + key + "' must be true or false");
+    return fileError(origin, "'" + key + "' must be true or false");
   out = *b;
   return Error::success();
 }
@@ -47,10 +43,10 @@ Error readBool(const json::Object &obj, StringRef origin, StringRef key,
 Expected<Config> Config::parse(StringRef text, StringRef origin) {
   Expected<json::Value> parsed = json::parse(text);
   if (!parsed)
-    return fail(origin, "invalid JSON: " + toString(parsed.takeError()));
+    return fileError(origin, "invalid JSON: " + toString(parsed.takeError()));
   const json::Object *obj = parsed->getAsObject();
   if (!obj)
-    return fail(origin, "expected a JSON object");
+    return fileError(origin, "expected a JSON object");
 
   Config c;
   struct IntKey {
@@ -82,7 +78,7 @@ Expected<Config> Config::parse(StringRef text, StringRef origin) {
   if (const json::Value *v = obj->get("layernorm_eps")) {
     std::optional<double> eps = v->getAsNumber();
     if (!eps || !(*eps > 0))
-      return fail(origin, "'layernorm_eps' must be a positive number");
+      return fileError(origin, "'layernorm_eps' must be a positive number");
     c.layernormEps = *eps;
   }
   if (const json::Value *v = obj->get("activation_fn")) {
@@ -92,8 +88,9 @@ Expected<Config> Config::parse(StringRef text, StringRef origin) {
     else if (act == StringRef("swish"))
       c.activation = Activation::Swish;
     else
-      return fail(origin, "unsupported 'activation_fn' (expected \"gelu\" or "
-                          "\"swish\")");
+      return fileError(origin,
+                       "unsupported 'activation_fn' (expected \"gelu\" or "
+                       "\"swish\")");
   }
 
   // Keys whose non-default values change the math in ways not compiled here.
@@ -102,39 +99,43 @@ Expected<Config> Config::parse(StringRef text, StringRef origin) {
           readBool(*obj, origin, "decoder_normalize_before", normalizeBefore))
     return std::move(e);
   if (!normalizeBefore)
-    return fail(origin, "'decoder_normalize_before' = false (post-norm) is not "
-                        "supported");
+    return fileError(origin,
+                     "'decoder_normalize_before' = false (post-norm) is not "
+                     "supported");
   bool multiway = false;
   if (Error e = readBool(*obj, origin, "multiway", multiway))
     return std::move(e);
   if (multiway)
-    return fail(origin, "'multiway' = true is not supported");
+    return fileError(origin, "'multiway' = true is not supported");
   if (const json::Value *v = obj->get("moe_freq")) {
     std::optional<int64_t> f = v->getAsInteger();
     if (!f || *f != 0)
-      return fail(origin, "'moe_freq' > 0 (mixture of experts) is not "
-                          "supported");
+      return fileError(origin, "'moe_freq' > 0 (mixture of experts) is not "
+                               "supported");
   }
 
   if (c.embedDim % c.heads != 0)
-    return fail(origin, formatv("decoder_retention_heads ({0}) does not divide "
-                                "decoder_embed_dim ({1})",
-                                c.heads, c.embedDim));
+    return fileError(origin,
+                     formatv("decoder_retention_heads ({0}) does not divide "
+                             "decoder_embed_dim ({1})",
+                             c.heads, c.embedDim));
   if (c.valueEmbedDim % c.heads != 0)
-    return fail(origin, formatv("decoder_retention_heads ({0}) does not divide "
-                                "decoder_value_embed_dim ({1})",
-                                c.heads, c.valueEmbedDim));
+    return fileError(origin,
+                     formatv("decoder_retention_heads ({0}) does not divide "
+                             "decoder_value_embed_dim ({1})",
+                             c.heads, c.valueEmbedDim));
   if (c.keyHeadDim() % 2 != 0)
-    return fail(origin, formatv("the key head dim ({0}) must be even for the "
-                                "rotary theta shift",
-                                c.keyHeadDim()));
+    return fileError(origin,
+                     formatv("the key head dim ({0}) must be even for the "
+                             "rotary theta shift",
+                             c.keyHeadDim()));
   return c;
 }
 
 Expected<Config> Config::load(StringRef path) {
   ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(path);
   if (std::error_code ec = file.getError())
-    return fail(path, "cannot open: " + ec.message());
+    return fileError(path, "cannot open: " + ec.message());
   return parse((*file)->getBuffer(), path);
 }
 

@@ -73,8 +73,8 @@ private:
   }
   std::string zeros(ArrayRef<int64_t> shape) {
     std::string e = empty(shape), v = fresh("zero");
-    line(formatv("{0} = linalg.fill ins(%cst0 : f32) outs({1} : {2}) -> {2}",
-                 v, e, tensorType(shape)));
+    line(formatv("{0} = linalg.fill ins(%cst0 : f32) outs({1} : {2}) -> {2}", v,
+                 e, tensorType(shape)));
     return v;
   }
 
@@ -102,7 +102,8 @@ private:
     os << " outs(" << init.value << " : " << init.type << ") {\n    ^bb0(";
     SmallVector<std::string> blockArgs;
     for (size_t i = 0; i <= ins.size(); ++i) {
-      std::string elem = i < ins.size() ? elemOf(ins[i].type) : elemOf(init.type);
+      std::string elem =
+          i < ins.size() ? elemOf(ins[i].type) : elemOf(init.type);
       args.push_back(formatv("%a{0}_{1}", counter, i));
       blockArgs.push_back(args.back() + ": " + elem);
     }
@@ -170,8 +171,7 @@ std::string Emitter::matmul(const std::string &x, int64_t K,
   line("  scf.forall.in_parallel {");
   line(formatv("    tensor.parallel_insert_slice {0} into {1}[{2}, {3}] [{4}, "
                "{5}] [1, 1] : {6} into {7}",
-               t, out, i, j, mt, nt, tensorType({mt, nt}),
-               tensorType({M, N})));
+               t, out, i, j, mt, nt, tensorType({mt, nt}), tensorType({M, N})));
   line("  }");
   line("}");
   return v;
@@ -179,22 +179,22 @@ std::string Emitter::matmul(const std::string &x, int64_t K,
 
 std::string Emitter::rmsNorm(const std::string &x, int64_t n,
                              const std::string &w, const std::string &wMap) {
-  std::string sumsq = generic(
-      {{x, tensorType({M, n}), map(2, "d0, d1")}},
-      {zeros({M}), tensorType({M}), map(2, "d0")}, {"parallel", "reduction"},
-      [&](ArrayRef<std::string> a) {
-        std::string sq = op("sq", "arith.mulf " + a[0] + ", " + a[0] + " : f32");
-        return op("acc", "arith.addf " + a[1] + ", " + sq + " : f32");
-      });
+  std::string sumsq =
+      generic({{x, tensorType({M, n}), map(2, "d0, d1")}},
+              {zeros({M}), tensorType({M}), map(2, "d0")},
+              {"parallel", "reduction"}, [&](ArrayRef<std::string> a) {
+                std::string sq =
+                    op("sq", "arith.mulf " + a[0] + ", " + a[0] + " : f32");
+                return op("acc", "arith.addf " + a[1] + ", " + sq + " : f32");
+              });
   return generic(
       {{x, tensorType({M, n}), map(2, "d0, d1")},
        {sumsq, tensorType({M}), map(2, "d0")},
        {w, tensorType({n}), wMap}},
       {empty({M, n}), tensorType({M, n}), map(2, "d0, d1")},
       {"parallel", "parallel"}, [&](ArrayRef<std::string> a) {
-        std::string mean = op(
-            "mean", "arith.mulf " + a[1] + ", " + fconst(1.0 / double(n)) +
-                        " : f32");
+        std::string mean = op("mean", "arith.mulf " + a[1] + ", " +
+                                          fconst(1.0 / double(n)) + " : f32");
         std::string ms = op("ms", "arith.addf " + mean + ", %eps : f32");
         std::string rs = op("rs", "math.rsqrt " + ms + " : f32");
         std::string y = op("y", "arith.mulf " + a[0] + ", " + rs + " : f32");
@@ -242,33 +242,34 @@ std::string Emitter::layer(const std::string &x, std::string &state) {
     std::string e = fresh("split");
     line(formatv("{0} = tensor.expand_shape {1} [[0, 1], [2, 3, 4]] "
                  "output_shape [{2}, {3}, {4}, {5}, 2] : {6} into {7}",
-                 e, t, B, T, H, dk / 2, tensorType({M, d}),
-                 tensorType(split)));
+                 e, t, B, T, H, dk / 2, tensorType({M, d}), tensorType(split)));
     SmallVector<int64_t> heads = {B, H, T, dk / 2, 2};
-    std::string r = generic(
-        {{e, tensorType(split), map(5, "d0, d2, d1, d3, 0")},
-         {e, tensorType(split), map(5, "d0, d2, d1, d3, 1")},
-         {"%rot_cos", tensorType({T, dk / 2}), map(5, "d2, d3")},
-         {"%rot_sin", tensorType({T, dk / 2}), map(5, "d2, d3")}},
-        {empty(heads), tensorType(heads), map(5, "d0, d1, d2, d3, d4")},
-        {"parallel", "parallel", "parallel", "parallel", "parallel"},
-        [&](ArrayRef<std::string> a) {
-          std::string pIdx = op("pi", "linalg.index 4 : index");
-          std::string first = op("first", "arith.cmpi eq, " + pIdx +
-                                              ", %c0 : index");
-          std::string x0c = op("x0c", "arith.mulf " + a[0] + ", " + a[2] +
-                                          " : f32");
-          std::string x1s = op("x1s", "arith.mulf " + a[1] + ", " + a[3] +
-                                          " : f32");
-          std::string x1c = op("x1c", "arith.mulf " + a[1] + ", " + a[2] +
-                                          " : f32");
-          std::string x0s = op("x0s", "arith.mulf " + a[0] + ", " + a[3] +
-                                          " : f32");
-          std::string r0 = op("r0", "arith.subf " + x0c + ", " + x1s + " : f32");
-          std::string r1 = op("r1", "arith.addf " + x1c + ", " + x0s + " : f32");
-          return op("rot", "arith.select " + first + ", " + r0 + ", " + r1 +
-                               " : f32");
-        });
+    std::string r =
+        generic({{e, tensorType(split), map(5, "d0, d2, d1, d3, 0")},
+                 {e, tensorType(split), map(5, "d0, d2, d1, d3, 1")},
+                 {"%rot_cos", tensorType({T, dk / 2}), map(5, "d2, d3")},
+                 {"%rot_sin", tensorType({T, dk / 2}), map(5, "d2, d3")}},
+                {empty(heads), tensorType(heads), map(5, "d0, d1, d2, d3, d4")},
+                {"parallel", "parallel", "parallel", "parallel", "parallel"},
+                [&](ArrayRef<std::string> a) {
+                  std::string pIdx = op("pi", "linalg.index 4 : index");
+                  std::string first =
+                      op("first", "arith.cmpi eq, " + pIdx + ", %c0 : index");
+                  std::string x0c =
+                      op("x0c", "arith.mulf " + a[0] + ", " + a[2] + " : f32");
+                  std::string x1s =
+                      op("x1s", "arith.mulf " + a[1] + ", " + a[3] + " : f32");
+                  std::string x1c =
+                      op("x1c", "arith.mulf " + a[1] + ", " + a[2] + " : f32");
+                  std::string x0s =
+                      op("x0s", "arith.mulf " + a[0] + ", " + a[3] + " : f32");
+                  std::string r0 =
+                      op("r0", "arith.subf " + x0c + ", " + x1s + " : f32");
+                  std::string r1 =
+                      op("r1", "arith.addf " + x1c + ", " + x0s + " : f32");
+                  return op("rot", "arith.select " + first + ", " + r0 + ", " +
+                                       r1 + " : f32");
+                });
     std::string m = fresh("heads");
     line(formatv("{0} = tensor.collapse_shape {1} [[0], [1], [2], [3, 4]] : "
                  "{2} into {3}",
@@ -281,12 +282,12 @@ std::string Emitter::layer(const std::string &x, std::string &state) {
                "[{2}, {3}, {4}, {5}] : {6} into {7}",
                vs, v, B, T, H, dv, tensorType({M, vd}),
                tensorType({B, T, H, dv})));
-  std::string vh = generic(
-      {{vs, tensorType({B, T, H, dv}), map(4, "d0, d2, d1, d3")}},
-      {empty({B, H, T, dv}), tensorType({B, H, T, dv}),
-       map(4, "d0, d1, d2, d3")},
-      {"parallel", "parallel", "parallel", "parallel"},
-      [&](ArrayRef<std::string> a) { return a[0]; });
+  std::string vh =
+      generic({{vs, tensorType({B, T, H, dv}), map(4, "d0, d2, d1, d3")}},
+              {empty({B, H, T, dv}), tensorType({B, H, T, dv}),
+               map(4, "d0, d1, d2, d3")},
+              {"parallel", "parallel", "parallel", "parallel"},
+              [&](ArrayRef<std::string> a) { return a[0]; });
 
   // Retention; k * dk^-0.5 is the op's score scale.
   std::string qT = tensorType({B, H, T, dk}), vT = tensorType({B, H, T, dv}),
@@ -319,20 +320,21 @@ std::string Emitter::layer(const std::string &x, std::string &state) {
                    "state({5}) at(%pos) {6} : {7}, {8} -> {9}",
                    r, sn, qh, kh, vh, s0, scale, types, sT, vT));
     std::string st = fresh("states");
-    line(formatv("{0} = tensor.insert_slice {1} into {2}{3} : {4} into {5}",
-                 st, sn, state, stateOffsets, sT, lsT));
+    line(formatv("{0} = tensor.insert_slice {1} into {2}{3} : {4} into {5}", st,
+                 sn, state, stateOffsets, sT, lsT));
     state = st;
   }
 
   // Per-head RMSNorm over dv (no affine), back to [M, vd].
-  std::string ss = generic(
-      {{r, vT, map(4, "d0, d1, d2, d3")}},
-      {zeros({B, H, T}), tensorType({B, H, T}), map(4, "d0, d1, d2")},
-      {"parallel", "parallel", "parallel", "reduction"},
-      [&](ArrayRef<std::string> a) {
-        std::string sq = op("sq", "arith.mulf " + a[0] + ", " + a[0] + " : f32");
-        return op("acc", "arith.addf " + a[1] + ", " + sq + " : f32");
-      });
+  std::string ss =
+      generic({{r, vT, map(4, "d0, d1, d2, d3")}},
+              {zeros({B, H, T}), tensorType({B, H, T}), map(4, "d0, d1, d2")},
+              {"parallel", "parallel", "parallel", "reduction"},
+              [&](ArrayRef<std::string> a) {
+                std::string sq =
+                    op("sq", "arith.mulf " + a[0] + ", " + a[0] + " : f32");
+                return op("acc", "arith.addf " + a[1] + ", " + sq + " : f32");
+              });
   std::string yh = generic(
       {{r, vT, map(4, "d0, d2, d1, d3")},
        {ss, tensorType({B, H, T}), map(4, "d0, d2, d1")}},
@@ -394,8 +396,8 @@ std::string Emitter::layer(const std::string &x, std::string &state) {
                                         fconst(M_SQRT1_2) + " : f32");
           std::string erf = op("erf", "math.erf " + xs + " : f32");
           std::string one = op("onep", "arith.addf " + erf + ", %cst1 : f32");
-          std::string half = op("half", "arith.mulf " + a[0] + ", " +
-                                            fconst(0.5) + " : f32");
+          std::string half =
+              op("half", "arith.mulf " + a[0] + ", " + fconst(0.5) + " : f32");
           activated = op("gelu", "arith.mulf " + half + ", " + one + " : f32");
         }
         return op("ab", "arith.mulf " + activated + ", " + a[1] + " : f32");
@@ -410,24 +412,23 @@ std::string Emitter::build() {
           L = c.layers, V = c.vocabSize;
   bool stateful = s.form != Form::Parallel;
   std::string lsT = tensorType({L, B, H, dk, dv});
-  SmallVector<std::string> args = {
-      "%tokens: " + tensorType({B, T}, "i64"),
-      "%embed: " + tensorType({V, d}),
-      "%ld: " + tensorType({H}),
-      "%angle: " + tensorType({dk}),
-      "%embed_norm: " + tensorType({d}),
-      "%wq: " + tensorType({L, d, d}),
-      "%wk: " + tensorType({L, d, d}),
-      "%wv: " + tensorType({L, d, vd}),
-      "%wg: " + tensorType({L, d, vd}),
-      "%wo: " + tensorType({L, vd, d}),
-      "%norm_ret: " + tensorType({L, d}),
-      "%norm_ffn: " + tensorType({L, d}),
-      "%w1: " + tensorType({L, d, f}),
-      "%wgate: " + tensorType({L, d, f}),
-      "%w2: " + tensorType({L, f, d}),
-      "%final_norm: " + tensorType({d}),
-      "%wout: " + tensorType({d, V})};
+  SmallVector<std::string> args = {"%tokens: " + tensorType({B, T}, "i64"),
+                                   "%embed: " + tensorType({V, d}),
+                                   "%ld: " + tensorType({H}),
+                                   "%angle: " + tensorType({dk}),
+                                   "%embed_norm: " + tensorType({d}),
+                                   "%wq: " + tensorType({L, d, d}),
+                                   "%wk: " + tensorType({L, d, d}),
+                                   "%wv: " + tensorType({L, d, vd}),
+                                   "%wg: " + tensorType({L, d, vd}),
+                                   "%wo: " + tensorType({L, vd, d}),
+                                   "%norm_ret: " + tensorType({L, d}),
+                                   "%norm_ffn: " + tensorType({L, d}),
+                                   "%w1: " + tensorType({L, d, f}),
+                                   "%wgate: " + tensorType({L, d, f}),
+                                   "%w2: " + tensorType({L, f, d}),
+                                   "%final_norm: " + tensorType({d}),
+                                   "%wout: " + tensorType({d, V})};
   std::string results = tensorType({B, T, V});
   if (stateful) {
     args.push_back("%state: " + lsT);
@@ -451,17 +452,18 @@ std::string Emitter::build() {
   line(formatv("%tok = tensor.collapse_shape %tokens [[0, 1]] : {0} into {1}",
                tensorType({B, T}, "i64"), tensorType({M}, "i64")));
   double embedScale = c.noScaleEmbedding ? 1.0 : std::sqrt(double(d));
-  std::string x = generic(
-      {{"%tok", tensorType({M}, "i64"), map(2, "d0")}},
-      {empty({M, d}), tensorType({M, d}), map(2, "d0, d1")},
-      {"parallel", "parallel"}, [&](ArrayRef<std::string> a) {
-        std::string id = op("id", "arith.index_cast " + a[0] + " : i64 to index");
-        std::string j = op("j", "linalg.index 1 : index");
-        std::string e = op("e", "tensor.extract %embed[" + id + ", " + j +
-                                    "] : " + tensorType({V, d}));
-        return op("es", "arith.mulf " + e + ", " + fconst(embedScale) +
-                            " : f32");
-      });
+  std::string x =
+      generic({{"%tok", tensorType({M}, "i64"), map(2, "d0")}},
+              {empty({M, d}), tensorType({M, d}), map(2, "d0, d1")},
+              {"parallel", "parallel"}, [&](ArrayRef<std::string> a) {
+                std::string id =
+                    op("id", "arith.index_cast " + a[0] + " : i64 to index");
+                std::string j = op("j", "linalg.index 1 : index");
+                std::string e = op("e", "tensor.extract %embed[" + id + ", " +
+                                            j + "] : " + tensorType({V, d}));
+                return op("es", "arith.mulf " + e + ", " + fconst(embedScale) +
+                                    " : f32");
+              });
   if (c.layernormEmbedding)
     x = rmsNorm(x, d, "%embed_norm", map(2, "d1"));
 
@@ -474,8 +476,8 @@ std::string Emitter::build() {
         [&](ArrayRef<std::string> a) {
           std::string n = op("n", "linalg.index 0 : index");
           std::string p = op("p", "arith.addi %pos, " + n + " : index");
-          std::string p64 = op("p64", "arith.index_cast " + p +
-                                          " : index to i64");
+          std::string p64 =
+              op("p64", "arith.index_cast " + p + " : index to i64");
           std::string pf = op("pf", "arith.sitofp " + p64 + " : i64 to f64");
           std::string af = op("af", "arith.extf " + a[0] + " : f32 to f64");
           std::string th = op("th", "arith.mulf " + pf + ", " + af + " : f64");

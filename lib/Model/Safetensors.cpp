@@ -14,11 +14,11 @@ using namespace llvm;
 using namespace retnet;
 using namespace retnet::model;
 
-namespace {
-Error fail(StringRef path, const Twine &msg) {
+Error retnet::model::fileError(StringRef path, const Twine &msg) {
   return createStringError(inconvertibleErrorCode(), "'" + path + "': " + msg);
 }
 
+namespace {
 size_t itemSize(TensorDType d) { return d == TensorDType::F32 ? 4 : 2; }
 
 std::optional<TensorDType> parseDType(StringRef s) {
@@ -61,32 +61,33 @@ Expected<Safetensors> Safetensors::open(StringRef path) {
       MemoryBuffer::getFile(path, /*IsText=*/false,
                             /*RequiresNullTerminator=*/false);
   if (std::error_code ec = file.getError())
-    return fail(path, "cannot open: " + ec.message());
+    return fileError(path, "cannot open: " + ec.message());
   Safetensors st;
   st.filePath = path.str();
   st.buffer = std::move(*file);
   StringRef buf = st.buffer->getBuffer();
 
   if (buf.size() < 8)
-    return fail(path, formatv("truncated: {0} bytes, less than the 8-byte "
-                              "header length",
-                              buf.size()));
+    return fileError(path, formatv("truncated: {0} bytes, less than the 8-byte "
+                                   "header length",
+                                   buf.size()));
   uint64_t headerLen = 0;
   for (int i = 0; i < 8; ++i)
     headerLen |= uint64_t(uint8_t(buf[i])) << (8 * i);
   if (headerLen > buf.size() - 8)
-    return fail(path, formatv("truncated: the header needs {0} bytes, the "
-                              "file holds {1} after the length",
-                              headerLen, buf.size() - 8));
+    return fileError(path, formatv("truncated: the header needs {0} bytes, the "
+                                   "file holds {1} after the length",
+                                   headerLen, buf.size() - 8));
   StringRef headerText = buf.substr(8, headerLen);
   StringRef dataSection = buf.drop_front(8 + headerLen);
 
   Expected<json::Value> header = json::parse(headerText);
   if (!header)
-    return fail(path, "invalid JSON header: " + toString(header.takeError()));
+    return fileError(path,
+                     "invalid JSON header: " + toString(header.takeError()));
   const json::Object *obj = header->getAsObject();
   if (!obj)
-    return fail(path, "the header is not a JSON object");
+    return fileError(path, "the header is not a JSON object");
 
   for (const auto &[key, value] : *obj) {
     StringRef name = key;
@@ -94,24 +95,24 @@ Expected<Safetensors> Safetensors::open(StringRef path) {
       continue;
     const json::Object *entry = value.getAsObject();
     if (!entry)
-      return fail(path, "tensor '" + name + "': entry is not an object");
+      return fileError(path, "tensor '" + name + "': entry is not an object");
     std::optional<StringRef> dtypeName = entry->getString("dtype");
     const json::Array *shape = entry->getArray("shape");
     const json::Array *offsets = entry->getArray("data_offsets");
     if (!dtypeName || !shape || !offsets)
-      return fail(path, "tensor '" + name +
-                            "': entry needs 'dtype', 'shape' and "
-                            "'data_offsets'");
+      return fileError(path, "tensor '" + name +
+                                 "': entry needs 'dtype', 'shape' and "
+                                 "'data_offsets'");
     std::optional<TensorDType> dtype = parseDType(*dtypeName);
     if (!dtype)
-      return fail(path, "tensor '" + name + "' has unsupported dtype '" +
-                            *dtypeName + "' (expected F32, F16 or BF16)");
+      return fileError(path, "tensor '" + name + "' has unsupported dtype '" +
+                                 *dtypeName + "' (expected F32, F16 or BF16)");
     TensorView view{name.str(), *dtype, {}, nullptr, 0};
     uint64_t elements = 1;
     for (const json::Value &d : *shape) {
       std::optional<int64_t> dim = d.getAsInteger();
       if (!dim || *dim < 0 || *dim > (int64_t(1) << 40))
-        return fail(path, "tensor '" + name + "' has a malformed shape");
+        return fileError(path, "tensor '" + name + "' has a malformed shape");
       view.shape.push_back(*dim);
       elements *= uint64_t(*dim);
     }
@@ -121,18 +122,20 @@ Expected<Safetensors> Safetensors::open(StringRef path) {
       end = (*offsets)[1].getAsInteger();
     }
     if (!begin || !end || *begin < 0 || *end < *begin)
-      return fail(path, "tensor '" + name + "' has malformed data_offsets");
+      return fileError(path,
+                       "tensor '" + name + "' has malformed data_offsets");
     if (uint64_t(*end) > dataSection.size())
-      return fail(path, formatv("tensor '{0}': data_offsets [{1}, {2}] out of "
-                                "range (the data section holds {3} bytes)",
-                                name, *begin, *end, dataSection.size()));
+      return fileError(path,
+                       formatv("tensor '{0}': data_offsets [{1}, {2}] out of "
+                               "range (the data section holds {3} bytes)",
+                               name, *begin, *end, dataSection.size()));
     uint64_t need = elements * itemSize(*dtype);
     if (uint64_t(*end - *begin) != need)
-      return fail(path, formatv("tensor '{0}': data_offsets span {1} bytes, "
-                                "shape {2} of {3} needs {4}",
-                                name, *end - *begin,
-                                npy::shapeString(view.shape), *dtypeName,
-                                need));
+      return fileError(path,
+                       formatv("tensor '{0}': data_offsets span {1} bytes, "
+                               "shape {2} of {3} needs {4}",
+                               name, *end - *begin,
+                               npy::shapeString(view.shape), *dtypeName, need));
     view.data = dataSection.data() + *begin;
     view.bytes = need;
     st.views.push_back(std::move(view));
@@ -148,8 +151,8 @@ Expected<Safetensors> Safetensors::open(StringRef path) {
   });
   for (size_t i = 1; i < byStart.size(); ++i)
     if (byStart[i - 1]->data + byStart[i - 1]->bytes > byStart[i]->data)
-      return fail(path, "tensors '" + byStart[i - 1]->name + "' and '" +
-                            byStart[i]->name + "' overlap");
+      return fileError(path, "tensors '" + byStart[i - 1]->name + "' and '" +
+                                 byStart[i]->name + "' overlap");
 
   for (size_t i = 0; i < st.views.size(); ++i)
     st.index[st.views[i].name] = i;
@@ -170,10 +173,10 @@ Error retnet::model::writeSafetensors(
     for (int64_t d : array.shape)
       shape.push_back(d);
     uint64_t bytes = array.numBytes();
-    header[name] = json::Object{{"dtype", "F32"},
-                                {"shape", std::move(shape)},
-                                {"data_offsets", json::Array{offset,
-                                                             offset + bytes}}};
+    header[name] =
+        json::Object{{"dtype", "F32"},
+                     {"shape", std::move(shape)},
+                     {"data_offsets", json::Array{offset, offset + bytes}}};
     offset += bytes;
   }
   std::string text;
@@ -183,7 +186,7 @@ Error retnet::model::writeSafetensors(
   std::error_code ec;
   raw_fd_ostream os(path, ec, sys::fs::OF_None);
   if (ec)
-    return fail(path, "cannot write: " + ec.message());
+    return fileError(path, "cannot write: " + ec.message());
   uint64_t len = text.size();
   for (int i = 0; i < 8; ++i)
     os << char((len >> (8 * i)) & 0xff);
@@ -192,6 +195,6 @@ Error retnet::model::writeSafetensors(
     os.write(array.data.get(), array.numBytes());
   os.close();
   if (os.has_error())
-    return fail(path, "write failed");
+    return fileError(path, "write failed");
   return Error::success();
 }

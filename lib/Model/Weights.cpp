@@ -13,10 +13,6 @@ using namespace retnet;
 using namespace retnet::model;
 
 namespace {
-Error fail(StringRef path, const Twine &msg) {
-  return createStringError(inconvertibleErrorCode(), "'" + path + "': " + msg);
-}
-
 float *f32(npy::Array &a) { return reinterpret_cast<float *>(a.data.get()); }
 const float *f32(const npy::Array &a) {
   return reinterpret_cast<const float *>(a.data.get());
@@ -27,11 +23,12 @@ Expected<npy::Array> fetch(const Safetensors &ckpt, StringRef name,
                            ArrayRef<int64_t> shape) {
   const TensorView *t = ckpt.find(name);
   if (!t)
-    return fail(ckpt.path(), "missing tensor '" + name + "'");
+    return fileError(ckpt.path(), "missing tensor '" + name + "'");
   if (ArrayRef<int64_t>(t->shape) != shape)
-    return fail(ckpt.path(), formatv("tensor '{0}' has shape {1}, expected {2}",
-                                     name, npy::shapeString(t->shape),
-                                     npy::shapeString(shape)));
+    return fileError(ckpt.path(),
+                     formatv("tensor '{0}' has shape {1}, expected {2}", name,
+                             npy::shapeString(t->shape),
+                             npy::shapeString(shape)));
   return t->toF32();
 }
 
@@ -44,8 +41,8 @@ void transposeInto(const float *src, int64_t rows, int64_t cols, float *dst) {
 } // namespace
 
 std::vector<const npy::Array *> Weights::arguments() const {
-  return {&embed, &logDecay, &angle,   &embedNorm, &wq,   &wk,
-          &wv,    &wg,       &wo,      &normRet,   &normFfn, &w1,
+  return {&embed, &logDecay, &angle,     &embedNorm, &wq,      &wk,
+          &wv,    &wg,       &wo,        &normRet,   &normFfn, &w1,
           &wgate, &w2,       &finalNorm, &wout};
 }
 

@@ -22,7 +22,8 @@ constexpr llvm::StringLiteral kBufferize =
 
 /// Independent tiles (scf.forall) run on the async runtime's thread pool.
 constexpr llvm::StringLiteral kParallelTiles =
-    "scf-forall-to-parallel,async-parallel-for{async-dispatch=true min-task-size=1},"
+    "scf-forall-to-parallel,async-parallel-for{async-dispatch=true "
+    "min-task-size=1},"
     "async-to-async-runtime,async-runtime-ref-counting,"
     "async-runtime-ref-counting-opt";
 

@@ -60,8 +60,8 @@ struct FuseMultiplyAdd : OpRewritePattern<arith::AddFOp> {
           return v;
         return vector::ShapeCastOp::create(rewriter, add.getLoc(), type, v);
       };
-      rewriter.replaceOpWithNewOp<vector::FMAOp>(
-          add, reshape(mul.getLhs()), reshape(mul.getRhs()), acc);
+      rewriter.replaceOpWithNewOp<vector::FMAOp>(add, reshape(mul.getLhs()),
+                                                 reshape(mul.getRhs()), acc);
       return success();
     }
     return failure();

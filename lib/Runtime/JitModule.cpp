@@ -197,16 +197,16 @@ JitModule::compile(ModuleOp module, const Options &options) {
   llvm::StringRef runtimeLibs[] = {RETNET_C_RUNNER_UTILS};
   engineOptions.sharedLibPaths = runtimeLibs;
   engineOptions.enableObjectDump = !options.objectFile.empty();
-  auto engine = ExecutionEngine::create(module, engineOptions,
-                                        std::move(*targetMachine));
+  auto engine =
+      ExecutionEngine::create(module, engineOptions, std::move(*targetMachine));
   if (!engine)
     return engine.takeError();
   jit->engine = std::move(*engine);
   // Materialise (code-generate) every entry point now, so that compile() and
   // not the first call pays for LLVM's code generation.
   for (const auto &entry : jit->signatures)
-    if (auto fn = jit->engine->lookupPacked(
-            ("_mlir_ciface_" + entry.getKey()).str());
+    if (auto fn =
+            jit->engine->lookupPacked(("_mlir_ciface_" + entry.getKey()).str());
         !fn)
       return fn.takeError();
   if (!options.objectFile.empty())
@@ -217,7 +217,8 @@ JitModule::compile(ModuleOp module, const Options &options) {
 llvm::Expected<FunctionType> JitModule::signature(llvm::StringRef name) const {
   auto it = signatures.find(name);
   if (it == signatures.end())
-    return error("no public function '@" + name + "' with a recorded signature");
+    return error("no public function '@" + name +
+                 "' with a recorded signature");
   return it->second;
 }
 
@@ -286,9 +287,8 @@ JitModule::call(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args) {
     results.push_back(readResult(desc, tensor));
     // The caller owns returned buffers, except an argument returned as is.
     void *alloc = reinterpret_cast<void *>(desc[0]);
-    if (llvm::none_of(args, [&](const npy::Array *a) {
-          return a->data.get() == alloc;
-        }))
+    if (llvm::none_of(
+            args, [&](const npy::Array *a) { return a->data.get() == alloc; }))
       std::free(alloc);
     desc += 3 + 2 * tensor.getRank();
   }

@@ -21,8 +21,7 @@ constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicLen = 6;
 
 Error fail(StringRef path, const Twine &msg) {
-  return createStringError(inconvertibleErrorCode(),
-                           "'" + path + "': " + msg);
+  return createStringError(inconvertibleErrorCode(), "'" + path + "': " + msg);
 }
 
 /// The value text after `'key':` in the header dictionary.
@@ -127,8 +126,9 @@ uint16_t retnet::npy::floatToBF16(float x) {
 }
 
 std::string retnet::npy::shapeString(ArrayRef<int64_t> shape) {
-  return "[" + join(map_range(shape, [](int64_t d) { return std::to_string(d); }),
-                    ", ") +
+  return "[" +
+         join(map_range(shape, [](int64_t d) { return std::to_string(d); }),
+              ", ") +
          "]";
 }
 
@@ -140,7 +140,8 @@ Expected<Array> retnet::npy::read(StringRef path) {
     return fail(path, "cannot open: " + ec.message());
   StringRef buf = (*fileOrErr)->getBuffer();
 
-  if (buf.size() < kMagicLen + 2 || !buf.starts_with(StringRef(kMagic, kMagicLen)))
+  if (buf.size() < kMagicLen + 2 ||
+      !buf.starts_with(StringRef(kMagic, kMagicLen)))
     return fail(path, "not an .npy file (missing \\x93NUMPY magic)");
   uint8_t major = buf[kMagicLen];
   size_t lenBytes;
@@ -163,7 +164,8 @@ Expected<Array> retnet::npy::read(StringRef path) {
   std::optional<StringRef> descrText = dictValue(header, "descr");
   if (!descrText || descrText->size() < 2 || !descrText->starts_with("'"))
     return fail(path, "malformed .npy header: no 'descr'");
-  StringRef d = descrText->drop_front().take_until([](char c) { return c == '\''; });
+  StringRef d =
+      descrText->drop_front().take_until([](char c) { return c == '\''; });
   std::optional<DType> dtype = parseDescr(d);
   if (!dtype)
     return fail(path, "unsupported dtype '" + d +
@@ -178,7 +180,8 @@ Expected<Array> retnet::npy::read(StringRef path) {
   std::optional<StringRef> shapeText = dictValue(header, "shape");
   if (!shapeText || !shapeText->starts_with("("))
     return fail(path, "malformed .npy header: no 'shape'");
-  StringRef dims = shapeText->drop_front().take_until([](char c) { return c == ')'; });
+  StringRef dims =
+      shapeText->drop_front().take_until([](char c) { return c == ')'; });
   if (dims.size() == shapeText->size() - 1)
     return fail(path, "malformed .npy header: unterminated 'shape'");
   std::vector<int64_t> shape;

@@ -19,13 +19,13 @@
 #include "retnet/Runtime/JitModule.h"
 #include "retnet/Runtime/Npy.h"
 
-#include "retnet/Conversion/Passes.h"
-#include "retnet/Dialect/Retention/Transforms/Passes.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
+#include "retnet/Conversion/Passes.h"
+#include "retnet/Dialect/Retention/Transforms/Passes.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -72,11 +72,10 @@ static cl::opt<Form> form(
                clEnumValN(Form::Recurrent, "recurrent",
                           "one token at a time with carried state")),
     cl::init(Form::Chunkwise), cl::sub(runCmd), cl::sub(emitCmd));
-static cl::opt<int64_t>
-    chunkSize("chunk-size",
-              cl::desc("Chunk size (default: the config's recurrent_chunk_size)"),
-              cl::init(0), cl::sub(runCmd), cl::sub(generateCmd),
-              cl::sub(emitCmd));
+static cl::opt<int64_t> chunkSize(
+    "chunk-size",
+    cl::desc("Chunk size (default: the config's recurrent_chunk_size)"),
+    cl::init(0), cl::sub(runCmd), cl::sub(generateCmd), cl::sub(emitCmd));
 enum class Target { Cpu, Cuda };
 static cl::opt<Target>
     target("target", cl::desc("Where the model runs"),
@@ -161,8 +160,7 @@ Expected<npy::Array> checkTokens(npy::Array in, StringRef origin,
                              "'" + origin + "': " + msg);
   };
   if (in.dtype != npy::DType::I32 && in.dtype != npy::DType::I64)
-    return err("token ids must be int32 or int64, got " +
-               npy::descr(in.dtype));
+    return err("token ids must be int32 or int64, got " + npy::descr(in.dtype));
   if (in.shape.size() != 2 || in.shape[0] < 1 || in.shape[1] < 1)
     return err("token ids must have shape [batch, seq] with both at least "
                "1, got " +
@@ -183,7 +181,7 @@ Expected<npy::Array> checkTokens(npy::Array in, StringRef origin,
 }
 
 const char *formName(Form f) {
-  return f == Form::Parallel ? "parallel"
+  return f == Form::Parallel    ? "parallel"
          : f == Form::Chunkwise ? "chunkwise"
                                 : "recurrent";
 }
@@ -216,9 +214,9 @@ Expected<Forward> compileForward(mlir::MLIRContext &context,
 }
 
 npy::Array zeroState(const Config &c, int64_t batch) {
-  return npy::Array::allocate(npy::DType::F32,
-                              {c.layers, batch, c.heads, c.keyHeadDim(),
-                               c.valueHeadDim()});
+  return npy::Array::allocate(
+      npy::DType::F32,
+      {c.layers, batch, c.heads, c.keyHeadDim(), c.valueHeadDim()});
 }
 
 npy::Array indexArray(int64_t v) {
@@ -401,8 +399,8 @@ int generate(mlir::MLIRContext &context) {
                 Twine(prompt->shape[0]));
   int64_t T0 = prompt->shape[1], V = m->config.vocabSize;
 
-  auto prefill = compileForward(context, m->config,
-                                {Form::Chunkwise, 1, T0, effectiveChunk(m->config)});
+  auto prefill = compileForward(
+      context, m->config, {Form::Chunkwise, 1, T0, effectiveChunk(m->config)});
   if (!prefill)
     return fail(toString(prefill.takeError()));
   auto decode = compileForward(context, m->config, {Form::Recurrent, 1, 1, 1});
@@ -415,8 +413,8 @@ int generate(mlir::MLIRContext &context) {
   if (!out)
     return fail(toString(out.takeError()));
   double prefillSecs = secondsSince(start);
-  const float *last = reinterpret_cast<const float *>(out->first.data.get()) +
-                      (T0 - 1) * V;
+  const float *last =
+      reinterpret_cast<const float *>(out->first.data.get()) + (T0 - 1) * V;
   int64_t next = argmax(last, V);
   state = std::move(out->second);
 

@@ -39,9 +39,9 @@ namespace rt = retnet::runtime;
 static llvm::cl::opt<std::string> inputFilename(llvm::cl::Positional,
                                                 llvm::cl::desc("<input.mlir>"),
                                                 llvm::cl::init("-"));
-static llvm::cl::opt<std::string>
-    entryName("entry", llvm::cl::desc("Function to call"),
-              llvm::cl::init("main"));
+static llvm::cl::opt<std::string> entryName("entry",
+                                            llvm::cl::desc("Function to call"),
+                                            llvm::cl::init("main"));
 static llvm::cl::list<std::string>
     inputFiles("input", llvm::cl::desc("Argument .npy file, in order"));
 static llvm::cl::list<std::string>
@@ -50,20 +50,21 @@ static llvm::cl::opt<unsigned>
     repeat("repeat",
            llvm::cl::desc("Run N times and print the median wall time"),
            llvm::cl::init(1));
-static llvm::cl::opt<rt::Pipeline> pipeline(
-    "pipeline", llvm::cl::desc("Lowering of retention ops"),
-    llvm::cl::values(clEnumValN(rt::Pipeline::Reference, "reference",
-                                "retention-to-llvm (reference lowering)"),
-                     clEnumValN(rt::Pipeline::Fused, "fused",
-                                "retention-fused-to-llvm (tiled, decay fused)")),
-    llvm::cl::init(rt::Pipeline::Fused));
+static llvm::cl::opt<rt::Pipeline>
+    pipeline("pipeline", llvm::cl::desc("Lowering of retention ops"),
+             llvm::cl::values(
+                 clEnumValN(rt::Pipeline::Reference, "reference",
+                            "retention-to-llvm (reference lowering)"),
+                 clEnumValN(rt::Pipeline::Fused, "fused",
+                            "retention-fused-to-llvm (tiled, decay fused)")),
+             llvm::cl::init(rt::Pipeline::Fused));
 static llvm::cl::opt<std::string> objectFile(
     "dump-object",
     llvm::cl::desc("Write the JIT-compiled object code to this file"),
     llvm::cl::value_desc("file"));
-static llvm::cl::opt<unsigned> optLevel("O",
-                                        llvm::cl::desc("LLVM optimisation level"),
-                                        llvm::cl::init(3), llvm::cl::Prefix);
+static llvm::cl::opt<unsigned>
+    optLevel("O", llvm::cl::desc("LLVM optimisation level"), llvm::cl::init(3),
+             llvm::cl::Prefix);
 
 namespace {
 /// Reports `msg` and returns the exit code of a failed run.
@@ -156,8 +157,8 @@ int run() {
                   llvm::toString(array.takeError()));
     std::string why = rt::checkArgument(type, *array);
     if (!why.empty())
-      return fail(llvm::formatv("argument {0}: '{1}' {2}", i, inputFiles[i],
-                                why));
+      return fail(
+          llvm::formatv("argument {0}: '{1}' {2}", i, inputFiles[i], why));
     arrays.push_back(std::move(*array));
   }
 
@@ -206,6 +207,7 @@ int main(int argc, char **argv) {
   // The lowering pipelines are assembled from registered upstream passes.
   registerAllPasses();
   llvm::cl::ParseCommandLineOptions(
-      argc, argv, "retnet-mlir CPU runner: JIT-compiles and calls a function\n");
+      argc, argv,
+      "retnet-mlir CPU runner: JIT-compiles and calls a function\n");
   return run();
 }

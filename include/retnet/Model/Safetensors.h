@@ -20,6 +20,9 @@
 
 namespace retnet::model {
 
+/// An error about the file `path`: "'path': msg".
+llvm::Error fileError(llvm::StringRef path, const llvm::Twine &msg);
+
 enum class TensorDType { F32, F16, BF16 };
 
 struct TensorView {

@@ -1,4 +1,5 @@
-//===- Weights.h - RetNet weights in the compiled graph's layout -*- C++ -*-===//
+//===- Weights.h - RetNet weights in the compiled graph's layout -*- C++
+//-*-===//
 //
 // Checkpoint tensors (torchscale RetNetDecoder state_dict names) checked
 // against the config and arranged for the compiled forward function: every
@@ -15,19 +16,19 @@
 namespace retnet::model {
 
 struct Weights {
-  npy::Array embed;      // [V, d]
-  npy::Array logDecay;   // [H]
-  npy::Array angle;      // [dk]
-  npy::Array embedNorm;  // [d] (ones unless layernorm_embedding)
-  npy::Array wq, wk;     // [L, d, d]
-  npy::Array wv, wg;     // [L, d, vd]
-  npy::Array wo;         // [L, vd, d]
-  npy::Array normRet;    // [L, d]  retention_layer_norm
-  npy::Array normFfn;    // [L, d]  final_layer_norm
-  npy::Array w1, wgate;  // [L, d, f]
-  npy::Array w2;         // [L, f, d]
-  npy::Array finalNorm;  // [d]
-  npy::Array wout;       // [d, V]
+  npy::Array embed;     // [V, d]
+  npy::Array logDecay;  // [H]
+  npy::Array angle;     // [dk]
+  npy::Array embedNorm; // [d] (ones unless layernorm_embedding)
+  npy::Array wq, wk;    // [L, d, d]
+  npy::Array wv, wg;    // [L, d, vd]
+  npy::Array wo;        // [L, vd, d]
+  npy::Array normRet;   // [L, d]  retention_layer_norm
+  npy::Array normFfn;   // [L, d]  final_layer_norm
+  npy::Array w1, wgate; // [L, d, f]
+  npy::Array w2;        // [L, f, d]
+  npy::Array finalNorm; // [d]
+  npy::Array wout;      // [d, V]
 
   /// The forward function's weight arguments, in order.
   std::vector<const npy::Array *> arguments() const;

@@ -29,11 +29,11 @@ RetentionEmitter::RetentionEmitter(OpBuilder &b, Operation *op)
     : b(b), loc(op->getLoc()) {
   std::optional<APFloat> scaleAttr;
   if (auto par = dyn_cast<ParallelOp>(op))
-    OpFields<ParallelOp>::read(par, q, k, v, logDecay, normalization,
-                               scaleAttr, outElemType);
+    OpFields<ParallelOp>::read(par, q, k, v, logDecay, normalization, scaleAttr,
+                               outElemType);
   else if (auto cw = dyn_cast<ChunkwiseOp>(op))
-    OpFields<ChunkwiseOp>::read(cw, q, k, v, logDecay, normalization,
-                                scaleAttr, outElemType);
+    OpFields<ChunkwiseOp>::read(cw, q, k, v, logDecay, normalization, scaleAttr,
+                                outElemType);
   else
     OpFields<RecurrentOp>::read(cast<RecurrentOp>(op), q, k, v, logDecay,
                                 normalization, scaleAttr, outElemType);
@@ -55,8 +55,8 @@ std::pair<Value, Value> RetentionEmitter::chunkwise(int64_t chunkSize,
                                                     Value initialState,
                                                     Value position) {
   Value out = emptyTensor({batch, heads, seq, valueDim}, outElemType);
-  Value state = initialState ? initialState
-                             : zeros({batch, heads, keyDim, valueDim});
+  Value state =
+      initialState ? initialState : zeros({batch, heads, keyDim, valueDim});
   if (!position)
     position = arith::ConstantIndexOp::create(b, loc, 0);
   chunkSize = std::min(chunkSize, seq);
@@ -64,8 +64,7 @@ std::pair<Value, Value> RetentionEmitter::chunkwise(int64_t chunkSize,
   auto loop = scf::ForOp::create(
       b, loc, arith::ConstantIndexOp::create(b, loc, 0),
       arith::ConstantIndexOp::create(b, loc, fullEnd),
-      arith::ConstantIndexOp::create(b, loc, chunkSize),
-      ValueRange{out, state},
+      arith::ConstantIndexOp::create(b, loc, chunkSize), ValueRange{out, state},
       [&](OpBuilder &nb, Location nloc, Value offset, ValueRange iterArgs) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -80,6 +79,28 @@ std::pair<Value, Value> RetentionEmitter::chunkwise(int64_t chunkSize,
         chunk(out, state, arith::ConstantIndexOp::create(b, loc, fullEnd),
               seq - fullEnd, position);
   return {out, state};
+}
+
+SmallVector<Value> RetentionEmitter::lowerLoopForm(Operation *op) {
+  auto [o, s] = isa<ChunkwiseOp>(op)
+                    ? chunkwise(cast<ChunkwiseOp>(op).getChunkSize(),
+                                cast<ChunkwiseOp>(op).getInitialState(),
+                                cast<ChunkwiseOp>(op).getPosition())
+                    : recurrent(cast<RecurrentOp>(op).getState(),
+                                cast<RecurrentOp>(op).getPosition());
+  return {o, s};
+}
+
+std::pair<Value, Value> RetentionEmitter::step(Value out, Value state, Value t,
+                                               Value position) {
+  Value qt = rows(q, t, 1);
+  Value next = stepState(state, rows(k, t, 1), rows(v, t, 1));
+  Value qs = contract(qt, {0, 1, 2, 3}, next, {0, 1, 3, 4},
+                      zeros({batch, heads, 1, valueDim}), {0, 1, 2, 4},
+                      kInnerParallel);
+  Value ot =
+      scaleRows(qs, rowFactors(1, arith::AddIOp::create(b, loc, position, t)));
+  return {insertRows(ot, out, t), next};
 }
 
 std::pair<Value, Value> RetentionEmitter::recurrent(Value state,

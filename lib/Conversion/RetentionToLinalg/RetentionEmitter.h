@@ -26,6 +26,9 @@ using namespace ::retnet::retention;
 using utils::IteratorType;
 constexpr IteratorType kPar = IteratorType::parallel;
 constexpr IteratorType kRed = IteratorType::reduction;
+/// Loop order of a contraction (b, h, i, reduction, j): j innermost, so the
+/// inner loop is a contiguous axpy that vectorises.
+constexpr IteratorType kInnerParallel[] = {kPar, kPar, kPar, kRed, kPar};
 
 using BodyFn = llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
@@ -44,15 +47,17 @@ public:
                                     Value position);
   /// Returns {o, final state}: a loop over the steps.
   std::pair<Value, Value> recurrent(Value state, Value position);
+  /// The replacement values of a chunkwise or recurrent op.
+  SmallVector<Value> lowerLoopForm(Operation *op);
 
 protected:
   /// One chunk of `length` rows at `offset`: writes its outputs into `out`
   /// and returns {out, next state}.
   virtual std::pair<Value, Value> chunk(Value out, Value state, Value offset,
                                         int64_t length, Value position) = 0;
-  /// One recurrent step at row `t`: returns {out, next state}.
-  virtual std::pair<Value, Value> step(Value out, Value state, Value t,
-                                       Value position) = 0;
+  /// One recurrent step at row `t`: S = gamma S + k_t^T v_t, then
+  /// o_t = q_t S (times the row factor); returns {out, next state}.
+  std::pair<Value, Value> step(Value out, Value state, Value t, Value position);
 
   // --- Building blocks ---------------------------------------------------
   Value emptyTensor(ArrayRef<int64_t> shape, Type elemType) {
@@ -148,8 +153,8 @@ protected:
                         Value logDecay) {
     Value d = arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), distance);
     Value df = arith::SIToFPOp::create(nb, nloc, nb.getF32Type(), d);
-    return math::ExpOp::create(
-        nb, nloc, arith::MulFOp::create(nb, nloc, df, logDecay));
+    return math::ExpOp::create(nb, nloc,
+                               arith::MulFOp::create(nb, nloc, df, logDecay));
   }
   /// expm1(x) for f64 x <= 0, accurate also for |x| near zero, where
   /// exp(x) - 1 would cancel.
@@ -158,8 +163,8 @@ protected:
     auto cst = [&](double c) {
       return arith::ConstantOp::create(nb, nloc, nb.getFloatAttr(f64, c));
     };
-    Value big = arith::SubFOp::create(nb, nloc, math::ExpOp::create(nb, nloc, x),
-                                      cst(1.0));
+    Value big = arith::SubFOp::create(
+        nb, nloc, math::ExpOp::create(nb, nloc, x), cst(1.0));
     // x + x^2/2 + x^3/6: relative error below x^3/24 < 1e-15 for |x| < 1e-5.
     Value poly = arith::MulFOp::create(
         nb, nloc, x,
@@ -195,7 +200,8 @@ protected:
           if (norm == Normalization::SqrtRowSum) {
             Value a = linalg::IndexOp::create(nb, nloc, 1);
             Value n = arith::AddIOp::create(nb, nloc, base, a);
-            Value n64 = arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), n);
+            Value n64 =
+                arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), n);
             Value one =
                 arith::ConstantOp::create(nb, nloc, nb.getFloatAttr(f64, 1.0));
             Value count = arith::AddFOp::create(
@@ -224,7 +230,8 @@ protected:
     for (double ld : *constantLogDecay) {
       for (int64_t a = 0; a < length; ++a) {
         double count = double(base + a + 1);
-        double sum = ld == 0.0 ? count : std::expm1(count * ld) / std::expm1(ld);
+        double sum =
+            ld == 0.0 ? count : std::expm1(count * ld) / std::expm1(ld);
         values.push_back(normalization == Normalization::SqrtRowSum
                              ? float(scale / std::sqrt(sum))
                              : float(scale));
@@ -235,21 +242,19 @@ protected:
         b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
   }
 
-  /// W[b,h,a,c] = scores[b,h,a,c] * gamma^(a-c) (* rowFactor[h,a]) for
-  /// c <= a, else 0: the causal decay mask applied to a square score block.
+  /// scores[b,h,a,c] *= gamma^(a-c) (* rowFactor[h,a]) for c <= a, else 0:
+  /// the causal decay mask applied in place on a square score block, each
+  /// decay power computed from the indices where it is used.
   Value applyCausalDecay(Value scores, Value rowFactor) {
-    auto type = cast<RankedTensorType>(scores.getType());
-    SmallVector<Value> inputs = {scores, logDecay};
-    SmallVector<SmallVector<AffineExpr>> maps = {dims({0, 1, 2, 3}),
-                                                 dims({1})};
+    SmallVector<Value> inputs = {logDecay};
+    SmallVector<SmallVector<AffineExpr>> maps = {dims({1})};
     if (rowFactor) {
       inputs.push_back(rowFactor);
       maps.push_back(dims({1, 2}));
     }
     maps.push_back(dims({0, 1, 2, 3}));
     return generic(
-        inputs, emptyTensor(type.getShape(), b.getF32Type()), maps,
-        {kPar, kPar, kPar, kPar},
+        inputs, scores, maps, {kPar, kPar, kPar, kPar},
         [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
           Value row = linalg::IndexOp::create(nb, nloc, 2);
           Value col = linalg::IndexOp::create(nb, nloc, 3);
@@ -259,14 +264,60 @@ protected:
           Value dist = arith::SelectOp::create(
               nb, nloc, causal, arith::SubIOp::create(nb, nloc, row, col),
               zeroIdx);
-          Value w = arith::MulFOp::create(nb, nloc, args[0],
-                                          decayPow(nb, nloc, dist, args[1]));
+          Value w = arith::MulFOp::create(nb, nloc, args.back(),
+                                          decayPow(nb, nloc, dist, args[0]));
           if (rowFactor)
-            w = arith::MulFOp::create(nb, nloc, w, args[2]);
+            w = arith::MulFOp::create(nb, nloc, w, args[1]);
           Value zero =
               arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(0.0f));
           return arith::SelectOp::create(nb, nloc, causal, w, zero);
         });
+  }
+
+  /// state *= gamma^length, in place, so that a loop-carried state
+  /// bufferizes to one buffer.
+  Value decayState(Value state, int64_t length) {
+    Value lengthIdx = arith::ConstantIndexOp::create(b, loc, length);
+    return generic({logDecay}, state, {dims({1}), dims({0, 1, 2, 3})},
+                   {kPar, kPar, kPar, kPar},
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+                     return arith::MulFOp::create(
+                         nb, nloc, args[1],
+                         decayPow(nb, nloc, lengthIdx, args[0]));
+                   });
+  }
+
+  /// One recurrent state update S = gamma S + k_t^T v_t, in place, for the
+  /// single-row slices kt, vt; the value dim is the innermost loop.
+  Value stepState(Value state, Value kt, Value vt) {
+    AffineExpr zero = b.getAffineConstantExpr(0);
+    AffineExpr d0 = b.getAffineDimExpr(0), d1 = b.getAffineDimExpr(1);
+    return generic({kt, vt, logDecay}, state,
+                   {{d0, d1, zero, b.getAffineDimExpr(2)},
+                    {d0, d1, zero, b.getAffineDimExpr(3)},
+                    dims({1}),
+                    dims({0, 1, 2, 3})},
+                   {kPar, kPar, kPar, kPar},
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+                     Value gamma = math::ExpOp::create(nb, nloc, args[2]);
+                     Value kv = arith::MulFOp::create(nb, nloc,
+                                                      toF32(nb, nloc, args[0]),
+                                                      toF32(nb, nloc, args[1]));
+                     return math::FmaOp::create(nb, nloc, args[3], gamma, kv);
+                   });
+  }
+
+  /// out[b,h,a,e] = acc[b,h,a,e] * rowFactor[h,a], in the output type.
+  Value scaleRows(Value acc, Value rowFactor) {
+    auto type = cast<RankedTensorType>(acc.getType());
+    return generic({acc, rowFactor}, emptyTensor(type.getShape(), outElemType),
+                   {dims({0, 1, 2, 3}), dims({1, 2}), dims({0, 1, 2, 3})},
+                   {kPar, kPar, kPar, kPar},
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                     return castOut(
+                         nb, nloc,
+                         arith::MulFOp::create(nb, nloc, args[0], args[1]));
+                   });
   }
 
   OpBuilder &b;

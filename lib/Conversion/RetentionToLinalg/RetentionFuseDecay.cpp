@@ -27,9 +27,6 @@ using namespace retnet::retention;
 using namespace retnet::detail;
 
 namespace {
-/// Loop order of the contractions: (b, h, i, reduction, j), j innermost.
-constexpr IteratorType kInnerParallel[] = {kPar, kPar, kPar, kRed, kPar};
-
 class FusedEmitter : public RetentionEmitter {
 public:
   using RetentionEmitter::RetentionEmitter;
@@ -37,25 +34,22 @@ public:
 protected:
   std::pair<Value, Value> chunk(Value out, Value state, Value offset,
                                 int64_t length, Value position) override;
-  std::pair<Value, Value> step(Value out, Value state, Value t,
-                               Value position) override;
 
 private:
   /// A contraction over cache-resident chunk tiles, marked for the
   /// register-blocked vector kernels of retnet-vectorize-contractions.
   Value blockedContract(Value lhs, Value rhs, Value init,
                         ArrayRef<unsigned> lhsDims) {
-    Value result = contract(lhs, lhsDims, rhs, {0, 1, 3, 4}, init,
-                            {0, 1, 2, 4}, kInnerParallel,
-                            arith::FastMathFlags::contract);
+    Value result = contract(lhs, lhsDims, rhs, {0, 1, 3, 4}, init, {0, 1, 2, 4},
+                            kInnerParallel, arith::FastMathFlags::contract);
     result.getDefiningOp()->setAttr(retnet::kVectorizeAttrName,
                                     b.getUnitAttr());
     return result;
   }
   /// x[b,h,r,c] (as f32), times gamma^(exponent(r)) when `exponent` is set,
   /// into a fresh f32 tensor; `transpose` swaps the last two dims.
-  Value scaledRows(Value x, function_ref<Value(OpBuilder &, Location, Value)>
-                                exponent,
+  Value scaledRows(Value x,
+                   function_ref<Value(OpBuilder &, Location, Value)> exponent,
                    bool transpose);
 };
 
@@ -78,8 +72,7 @@ Value FusedEmitter::scaledRows(
           return xf;
         Value row = linalg::IndexOp::create(nb, nloc, transpose ? 3 : 2);
         return arith::MulFOp::create(
-            nb, nloc, xf,
-            decayPow(nb, nloc, exponent(nb, nloc, row), args[1]));
+            nb, nloc, xf, decayPow(nb, nloc, exponent(nb, nloc, row), args[1]));
       });
 }
 
@@ -101,111 +94,34 @@ std::pair<Value, Value> FusedEmitter::chunk(Value out, Value state,
 
   Value qf = scaledRows(qc, nullptr, /*transpose=*/false);
   Value kT = scaledRows(kc, nullptr, /*transpose=*/true);
-  Value vf = outElemType.isF32() ? vc
-                                 : scaledRows(vc, nullptr, /*transpose=*/false);
+  Value vf =
+      outElemType.isF32() ? vc : scaledRows(vc, nullptr, /*transpose=*/false);
 
   // Scores with the decay applied in place: P = (Q K^T) * Gamma.
   Value scores = blockedContract(qf, kT, zeros({batch, heads, length, length}),
                                  {0, 1, 2, 3});
-  Value weights = generic(
-      {logDecay}, scores, {dims({1}), dims({0, 1, 2, 3})},
-      {kPar, kPar, kPar, kPar},
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value row = linalg::IndexOp::create(nb, nloc, 2);
-        Value col = linalg::IndexOp::create(nb, nloc, 3);
-        Value causal = arith::CmpIOp::create(
-            nb, nloc, arith::CmpIPredicate::uge, row, col);
-        Value dist = arith::SelectOp::create(
-            nb, nloc, causal, arith::SubIOp::create(nb, nloc, row, col),
-            arith::ConstantIndexOp::create(nb, nloc, 0));
-        Value w = arith::MulFOp::create(nb, nloc, args[1],
-                                        decayPow(nb, nloc, dist, args[0]));
-        Value zero =
-            arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(0.0f));
-        return arith::SelectOp::create(nb, nloc, causal, w, zero);
-      });
+  Value weights = applyCausalDecay(scores, Value());
 
   // acc = (Q * xi) S + P V, then the row factors.
   Value qxi = scaledRows(qc, plusOne, /*transpose=*/false);
-  Value acc = blockedContract(qxi, state,
-                              zeros({batch, heads, length, valueDim}),
-                              {0, 1, 2, 3});
+  Value acc = blockedContract(
+      qxi, state, zeros({batch, heads, length, valueDim}), {0, 1, 2, 3});
   acc = blockedContract(weights, vf, acc, {0, 1, 2, 3});
-  Value oc = generic(
-      {acc, rowFactors(length, base)},
-      emptyTensor({batch, heads, length, valueDim}, outElemType),
-      {dims({0, 1, 2, 3}), dims({1, 2}), dims({0, 1, 2, 3})},
-      {kPar, kPar, kPar, kPar},
-      [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        return castOut(nb, nloc,
-                       arith::MulFOp::create(nb, nloc, args[0], args[1]));
-      });
+  Value oc = scaleRows(acc, rowFactors(length, base));
   out = insertRows(oc, out, offset);
 
   // S = gamma^L S + (K * zeta)^T V, in place on the carried state.
-  Value lengthIdx = arith::ConstantIndexOp::create(b, loc, length);
-  Value decayed = generic(
-      {logDecay}, state, {dims({1}), dims({0, 1, 2, 3})},
-      {kPar, kPar, kPar, kPar},
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return arith::MulFOp::create(nb, nloc, args[1],
-                                     decayPow(nb, nloc, lengthIdx, args[0]));
-      });
+  Value decayed = decayState(state, length);
   Value kzeta = scaledRows(kc, fromEnd, /*transpose=*/false);
   Value next = blockedContract(kzeta, vf, decayed, {0, 1, 3, 2});
   return {out, next};
-}
-
-std::pair<Value, Value> FusedEmitter::step(Value out, Value state, Value t,
-                                           Value position) {
-  Value qt = rows(q, t, 1);
-  Value kt = rows(k, t, 1);
-  Value vt = rows(v, t, 1);
-  // S = gamma S + k^T v, in place, value dim innermost.
-  AffineExpr zero = b.getAffineConstantExpr(0);
-  Value next = generic(
-      {kt, vt, logDecay}, state,
-      {{b.getAffineDimExpr(0), b.getAffineDimExpr(1), zero,
-        b.getAffineDimExpr(2)},
-       {b.getAffineDimExpr(0), b.getAffineDimExpr(1), zero,
-        b.getAffineDimExpr(3)},
-       dims({1}), dims({0, 1, 2, 3})},
-      {kPar, kPar, kPar, kPar},
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value gamma = math::ExpOp::create(nb, nloc, args[2]);
-        Value kv = arith::MulFOp::create(nb, nloc, toF32(nb, nloc, args[0]),
-                                         toF32(nb, nloc, args[1]));
-        return math::FmaOp::create(nb, nloc, args[3], gamma, kv);
-      });
-  // o = q S (key dim as the middle reduction, value dim innermost).
-  Value qs = contract(qt, {0, 1, 2, 3}, next, {0, 1, 3, 4},
-                      zeros({batch, heads, 1, valueDim}), {0, 1, 2, 4},
-                      kInnerParallel);
-  Value ot = generic(
-      {qs, rowFactors(1, arith::AddIOp::create(b, loc, position, t))},
-      emptyTensor({batch, heads, 1, valueDim}, outElemType),
-      {dims({0, 1, 2, 3}), dims({1, 2}), dims({0, 1, 2, 3})},
-      {kPar, kPar, kPar, kPar},
-      [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        return castOut(nb, nloc,
-                       arith::MulFOp::create(nb, nloc, args[0], args[1]));
-      });
-  return {insertRows(ot, out, t), next};
 }
 
 struct RetentionFuseDecayPass
     : retnet::impl::RetentionFuseDecayPassBase<RetentionFuseDecayPass> {
   void runOnOperation() override {
     auto lower = [](OpBuilder &b, Operation *op) -> SmallVector<Value> {
-      FusedEmitter emitter(b, op);
-      if (auto cw = dyn_cast<ChunkwiseOp>(op)) {
-        auto [o, s] = emitter.chunkwise(cw.getChunkSize(),
-                                        cw.getInitialState(), cw.getPosition());
-        return {o, s};
-      }
-      auto rec = cast<RecurrentOp>(op);
-      auto [o, s] = emitter.recurrent(rec.getState(), rec.getPosition());
-      return {o, s};
+      return FusedEmitter(b, op).lowerLoopForm(op);
     };
     if (failed(lowerRetentionOps(
             getOperation(),

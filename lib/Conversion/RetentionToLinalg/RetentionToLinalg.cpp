@@ -21,7 +21,7 @@ using namespace retnet::detail;
 
 namespace {
 /// The reference computation: the parallel form materialises its T x T
-/// weights; chunks and steps apply every decay power where it is used.
+/// weights; chunks apply every decay power where it is used.
 class ReferenceEmitter : public RetentionEmitter {
 public:
   using RetentionEmitter::RetentionEmitter;
@@ -30,15 +30,13 @@ public:
 protected:
   std::pair<Value, Value> chunk(Value out, Value state, Value offset,
                                 int64_t length, Value position) override;
-  std::pair<Value, Value> step(Value out, Value state, Value t,
-                               Value position) override;
 };
 } // namespace
 
 Value ReferenceEmitter::parallel() {
   // scores[b,h,n,m] = q[b,h,n,:] . k[b,h,m,:]
-  Value scores =
-      contract(q, {0, 1, 2, 4}, k, {0, 1, 3, 4}, zeros({batch, heads, seq, seq}));
+  Value scores = contract(q, {0, 1, 2, 4}, k, {0, 1, 3, 4},
+                          zeros({batch, heads, seq, seq}));
   Value zeroIdx = arith::ConstantIndexOp::create(b, loc, 0);
   Value weights = applyCausalDecay(scores, rowFactors(seq, zeroIdx));
   // o[b,h,n,e] = sum_m weights[b,h,n,m] v[b,h,m,e]
@@ -88,15 +86,7 @@ std::pair<Value, Value> ReferenceEmitter::chunk(Value out, Value state,
   out = insertRows(oc, out, offset);
 
   // S_j = gamma^L S_{j-1} + sum_c gamma^(L-1-c) k_c^T v_c.
-  Value lengthIdx = arith::ConstantIndexOp::create(b, loc, length);
-  // Updated in place, so that the loop-carried state bufferizes to one buffer.
-  Value decayed = generic(
-      {logDecay}, state, {dims({1}), dims({0, 1, 2, 3})},
-      {kPar, kPar, kPar, kPar},
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return arith::MulFOp::create(nb, nloc, args[1],
-                                     decayPow(nb, nloc, lengthIdx, args[0]));
-      });
+  Value decayed = decayState(state, length);
   Value next = generic(
       {kc, vc, logDecay}, decayed,
       {dims({0, 1, 4, 2}), dims({0, 1, 4, 3}), dims({1}), dims({0, 1, 2, 3})},
@@ -104,51 +94,14 @@ std::pair<Value, Value> ReferenceEmitter::chunk(Value out, Value state,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         Value c = linalg::IndexOp::create(nb, nloc, 4);
         Value last = arith::ConstantIndexOp::create(nb, nloc, length - 1);
-        Value zeta =
-            decayPow(nb, nloc, arith::SubIOp::create(nb, nloc, last, c), args[2]);
+        Value zeta = decayPow(
+            nb, nloc, arith::SubIOp::create(nb, nloc, last, c), args[2]);
         Value kv = arith::MulFOp::create(nb, nloc, toF32(nb, nloc, args[0]),
                                          toF32(nb, nloc, args[1]));
-        return arith::AddFOp::create(
-            nb, nloc, args[3], arith::MulFOp::create(nb, nloc, kv, zeta));
+        return arith::AddFOp::create(nb, nloc, args[3],
+                                     arith::MulFOp::create(nb, nloc, kv, zeta));
       });
   return {out, next};
-}
-
-std::pair<Value, Value> ReferenceEmitter::step(Value out, Value state, Value t,
-                                               Value position) {
-  Value qt = rows(q, t, 1);
-  Value kt = rows(k, t, 1);
-  Value vt = rows(v, t, 1);
-  // S_t = gamma S_{t-1} + k_t^T v_t, in place.
-  AffineExpr zero = b.getAffineConstantExpr(0);
-  Value next = generic(
-      {kt, vt, logDecay}, state,
-      {{b.getAffineDimExpr(0), b.getAffineDimExpr(1), zero,
-        b.getAffineDimExpr(2)},
-       {b.getAffineDimExpr(0), b.getAffineDimExpr(1), zero,
-        b.getAffineDimExpr(3)},
-       dims({1}), dims({0, 1, 2, 3})},
-      {kPar, kPar, kPar, kPar},
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value gamma = math::ExpOp::create(nb, nloc, args[2]);
-        Value kv = arith::MulFOp::create(nb, nloc, toF32(nb, nloc, args[0]),
-                                         toF32(nb, nloc, args[1]));
-        return arith::AddFOp::create(
-            nb, nloc, arith::MulFOp::create(nb, nloc, args[3], gamma), kv);
-      });
-  // o_t = q_t S_t * rowFactor.
-  Value qs = contract(qt, {0, 1, 2, 4}, next, {0, 1, 4, 3},
-                      zeros({batch, heads, 1, valueDim}));
-  Value ot = generic(
-      {qs, rowFactors(1, arith::AddIOp::create(b, loc, position, t))},
-      emptyTensor({batch, heads, 1, valueDim}, outElemType),
-      {dims({0, 1, 2, 3}), dims({1, 2}), dims({0, 1, 2, 3})},
-      {kPar, kPar, kPar, kPar},
-      [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        return castOut(nb, nloc,
-                       arith::MulFOp::create(nb, nloc, args[0], args[1]));
-      });
-  return {insertRows(ot, out, t), next};
 }
 
 namespace {
@@ -160,14 +113,7 @@ struct ConvertRetentionToLinalgPass
       ReferenceEmitter emitter(b, op);
       if (isa<ParallelOp>(op))
         return {emitter.parallel()};
-      if (auto cw = dyn_cast<ChunkwiseOp>(op)) {
-        auto [o, s] = emitter.chunkwise(cw.getChunkSize(),
-                                        cw.getInitialState(), cw.getPosition());
-        return {o, s};
-      }
-      auto rec = cast<RecurrentOp>(op);
-      auto [o, s] = emitter.recurrent(rec.getState(), rec.getPosition());
-      return {o, s};
+      return emitter.lowerLoopForm(op);
     };
     if (failed(lowerRetentionOps(
             getOperation(), [](Operation *) { return true; }, lower)))

@@ -6,7 +6,7 @@
 // CHECK-LABEL: func.func @constant_decay
 // CHECK: %[[R:.*]] = arith.constant dense<{{\[\[}}1.000000e+00, 0.816496611, 0.755928933]]> : tensor<1x3xf32>
 // CHECK-NOT: math.sqrt
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[R]] :
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[R]] :
 func.func @constant_decay(%q: tensor<1x1x3x4xf32>, %k: tensor<1x1x3x4xf32>,
                           %v: tensor<1x1x3x2xf32>) -> tensor<1x1x3x2xf32> {
   %ld = arith.constant dense<-0.693147182> : tensor<1xf32>

@@ -14,7 +14,7 @@ func.func @parallel(%q: tensor<1x2x7x16xbf16>, %k: tensor<1x2x7x16xbf16>,
   // The row factors 1/sqrt(sum gamma^i), [heads, seq], in f64.
   // CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[LD]] : tensor<2xf32>) outs(%{{.*}} : tensor<2x7xf32>)
   // CHECK: math.sqrt %{{.*}} : f64
-  // CHECK: %[[W:.*]] = linalg.generic {{.*}} ins(%[[S]], %[[LD]], %[[R]] :
+  // CHECK: %[[W:.*]] = linalg.generic {{.*}} ins(%[[LD]], %[[R]] : {{.*}}) outs(%[[S]] : tensor<1x2x7x7xf32>)
   // CHECK: arith.cmpi uge
   // CHECK: math.exp
   // CHECK: %[[O:.*]] = linalg.generic {{.*}} ins(%[[W]], %[[V]] : {{.*}}) outs(%{{.*}} : tensor<1x2x7x8xf32>)

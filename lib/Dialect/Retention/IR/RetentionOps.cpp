@@ -105,14 +105,15 @@ FailureOr<RetentionShape> verifyCommon(Operation *op, Value q, Value k, Value v,
                        qType.getDimSize(2), qType.getDimSize(3),
                        vType.getDimSize(3)};
   if (!ShapedType::isDynamic(shape.seq) && shape.seq < 1)
-    return op->emitOpError() << "expects a sequence length of at least 1, got "
-                             << shape.seq;
+    return op->emitOpError()
+           << "expects a sequence length of at least 1, got " << shape.seq;
 
   auto ldType = cast<RankedTensorType>(logDecay.getType());
-  if (ldType.getRank() != 1 || !dimsCompatible(ldType.getDimSize(0), shape.heads))
-    return op->emitOpError()
-           << "expects 'log_decay' to have shape [heads] = "
-           << shapeStr({shape.heads}) << ", got " << shapeStr(ldType.getShape());
+  if (ldType.getRank() != 1 ||
+      !dimsCompatible(ldType.getDimSize(0), shape.heads))
+    return op->emitOpError() << "expects 'log_decay' to have shape [heads] = "
+                             << shapeStr({shape.heads}) << ", got "
+                             << shapeStr(ldType.getShape());
 
   auto oType = cast<RankedTensorType>(outType);
   if (oType.getElementType() != vType.getElementType() ||

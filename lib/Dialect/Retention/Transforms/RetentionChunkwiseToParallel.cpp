@@ -38,10 +38,10 @@ struct RetentionChunkwiseToParallelPass
         return;
       }
       rewriter.setInsertionPoint(op);
-      auto parallel = ParallelOp::create(
-          rewriter, op.getLoc(), op.getO().getType(), op.getQ(), op.getK(),
-          op.getV(), op.getLogDecay(), op.getNormalization(),
-          op.getScaleAttr());
+      auto parallel =
+          ParallelOp::create(rewriter, op.getLoc(), op.getO().getType(),
+                             op.getQ(), op.getK(), op.getV(), op.getLogDecay(),
+                             op.getNormalization(), op.getScaleAttr());
       rewriter.replaceAllUsesWith(op.getO(), parallel.getO());
       rewriter.eraseOp(op);
     });

@@ -14,9 +14,8 @@ namespace retnet::retention {
 using namespace mlir;
 using namespace retnet::retention;
 
-ChunkwiseOp retnet::retention::convertParallelToChunkwise(RewriterBase &rewriter,
-                                                         ParallelOp op,
-                                                         int64_t chunkSize) {
+ChunkwiseOp retnet::retention::convertParallelToChunkwise(
+    RewriterBase &rewriter, ParallelOp op, int64_t chunkSize) {
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   auto q = op.getQ().getType();
@@ -41,9 +40,9 @@ struct RetentionParallelToChunkwisePass
   using Base::Base;
   void runOnOperation() override {
     if (chunkSize < 1) {
-      getOperation()->emitError()
-          << "retention-parallel-to-chunkwise: chunk-size must be positive, got "
-          << static_cast<int64_t>(chunkSize);
+      getOperation()->emitError() << "retention-parallel-to-chunkwise: "
+                                     "chunk-size must be positive, got "
+                                  << static_cast<int64_t>(chunkSize);
       return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());

@@ -29,9 +29,8 @@ struct RetentionTilePass
     SmallVector<int64_t> sizes(tileSizes.begin(), tileSizes.end());
     if (sizes.empty())
       sizes = {1, 1, 0};
-    if (sizes.size() != 3 || llvm::any_of(sizes, [](int64_t s) {
-          return s < 0;
-        })) {
+    if (sizes.size() != 3 ||
+        llvm::any_of(sizes, [](int64_t s) { return s < 0; })) {
       getOperation()->emitError()
           << "retention-tile: tile-sizes takes three non-negative sizes "
              "(batch, heads, value_dim), got "
@@ -54,8 +53,8 @@ struct RetentionTilePass
     IRRewriter rewriter(&getContext());
     for (Operation *op : ops) {
       rewriter.setInsertionPoint(op);
-      int64_t seq = cast<RankedTensorType>(op->getOperand(0).getType())
-                        .getDimSize(2);
+      int64_t seq =
+          cast<RankedTensorType>(op->getOperand(0).getType()).getDimSize(2);
       int64_t chunk = chunkSize > 0 ? chunkSize
                       : ShapedType::isDynamic(seq)
                           ? kDefaultChunk

@@ -26,12 +26,12 @@ RecurrentOp buildRecurrent(IRRewriter &rewriter, Operation *op, Value q,
   if (!state) {
     auto qType = cast<RankedTensorType>(q.getType());
     auto vType = cast<RankedTensorType>(v.getType());
-    auto stateType = RankedTensorType::get(
-        {qType.getDimSize(0), qType.getDimSize(1), qType.getDimSize(3),
-         vType.getDimSize(3)},
-        rewriter.getF32Type());
-    state = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(stateType, 0.0f));
+    auto stateType =
+        RankedTensorType::get({qType.getDimSize(0), qType.getDimSize(1),
+                               qType.getDimSize(3), vType.getDimSize(3)},
+                              rewriter.getF32Type());
+    state = arith::ConstantOp::create(rewriter, loc,
+                                      DenseElementsAttr::get(stateType, 0.0f));
   }
   if (!position)
     position = arith::ConstantIndexOp::create(rewriter, loc, 0);
@@ -40,7 +40,8 @@ RecurrentOp buildRecurrent(IRRewriter &rewriter, Operation *op, Value q,
 }
 
 struct RetentionToRecurrentPass
-    : retnet::retention::impl::RetentionToRecurrentPassBase<RetentionToRecurrentPass> {
+    : retnet::retention::impl::RetentionToRecurrentPassBase<
+          RetentionToRecurrentPass> {
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     getOperation()->walk([&](Operation *op) {
