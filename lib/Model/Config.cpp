@@ -23,6 +23,12 @@ Error readInt(const json::Object &obj, StringRef origin, StringRef key,
   std::optional<int64_t> i = v->getAsInteger();
   if (!i || *i <= 0)
     return fileError(origin, "'" + key + "' must be a positive integer");
+  // Far above any published RetNet; keeps every tensor size in range.
+  constexpr int64_t kMax = int64_t(1) << 20;
+  if (*i > kMax)
+    return fileError(origin, "'" + key + "' = " + Twine(*i) +
+                                 " exceeds the supported maximum " +
+                                 Twine(kMax));
   out = *i;
   return Error::success();
 }
@@ -124,6 +130,15 @@ Expected<Config> Config::parse(StringRef text, StringRef origin) {
                      formatv("decoder_retention_heads ({0}) does not divide "
                              "decoder_value_embed_dim ({1})",
                              c.heads, c.valueEmbedDim));
+  double params = double(c.vocabSize) * double(c.embedDim) * 2 +
+                  double(c.layers) *
+                      (2.0 * c.embedDim * c.embedDim +
+                       3.0 * c.embedDim * c.valueEmbedDim +
+                       3.0 * c.embedDim * c.ffnDim);
+  if (params > double(int64_t(1) << 32))
+    return fileError(origin, formatv("the model has about {0:e2} parameters, "
+                                     "more than this driver supports (2^32)",
+                                     params));
   if (c.keyHeadDim() % 2 != 0)
     return fileError(origin,
                      formatv("the key head dim ({0}) must be even for the "

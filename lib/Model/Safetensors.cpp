@@ -115,6 +115,8 @@ Expected<Safetensors> Safetensors::open(StringRef path) {
         return fileError(path, "tensor '" + name + "' has a malformed shape");
       view.shape.push_back(*dim);
       elements *= uint64_t(*dim);
+      if (elements > (uint64_t(1) << 40))
+        return fileError(path, "tensor '" + name + "' is too large");
     }
     std::optional<int64_t> begin, end;
     if (offsets->size() == 2) {

@@ -196,6 +196,10 @@ Expected<Array> retnet::npy::read(StringRef path) {
       return fail(path, "malformed .npy header: bad dimension '" + part + "'");
     shape.push_back(dim);
   }
+  int64_t elements = 1;
+  for (int64_t d : shape)
+    if ((elements *= d) > (int64_t(1) << 40))
+      return fail(path, "malformed .npy header: the array is too large");
 
   Array array = Array::allocate(*dtype, shape);
   size_t expected = array.numBytes();

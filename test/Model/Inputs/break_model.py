@@ -77,5 +77,9 @@ elif case == "bad-config-json":
     open(conf, "w").write("{\"decoder_embed_dim\": 32,")
 elif case == "negative-dim":
     edit_config(decoder_ffn_embed_dim=-4)
+elif case == "huge-dim":
+    edit_config(vocab_size=1 << 40)
+elif case == "huge-model":
+    edit_config(vocab_size=1 << 20, decoder_embed_dim=1 << 14)
 else:
     sys.exit("unknown case " + case)
