@@ -131,10 +131,9 @@ Expected<Config> Config::parse(StringRef text, StringRef origin) {
                              "decoder_value_embed_dim ({1})",
                              c.heads, c.valueEmbedDim));
   double params = double(c.vocabSize) * double(c.embedDim) * 2 +
-                  double(c.layers) *
-                      (2.0 * c.embedDim * c.embedDim +
-                       3.0 * c.embedDim * c.valueEmbedDim +
-                       3.0 * c.embedDim * c.ffnDim);
+                  double(c.layers) * (2.0 * c.embedDim * c.embedDim +
+                                      3.0 * c.embedDim * c.valueEmbedDim +
+                                      3.0 * c.embedDim * c.ffnDim);
   if (params > double(int64_t(1) << 32))
     return fileError(origin, formatv("the model has about {0:e2} parameters, "
                                      "more than this driver supports (2^32)",

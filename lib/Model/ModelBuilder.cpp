@@ -4,14 +4,16 @@
 // and retention ops; retnet-compile parses it into a module, so the same
 // text is what `emit --stage retention` prints.
 //
-// Matrix products x[M, K] W[K, N] are emitted pre-tiled: an scf.forall over
-// (row, column) tiles, each a linalg.generic whose loops run (k, m, n) so the
-// innermost loop is a contiguous axpy over the tile's columns and a W row is
-// reused across the tile's rows while it is in L1.
+// Matrix products x[M, K] W[K, N] read W packed in column panels
+// [N / P, K, P] (see Weights.h) and are emitted pre-tiled: an scf.forall over
+// (row tile, panel group) tasks, each a linalg.generic that
+// retnet-vectorize-contractions turns into register-blocked kernels reading
+// each panel contiguously.
 //
 //===----------------------------------------------------------------------===//
 
 #include "retnet/Model/ModelBuilder.h"
+#include "retnet/Model/Weights.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -83,7 +85,7 @@ private:
   std::string generic(ArrayRef<Operand> ins, const Operand &init,
                       ArrayRef<StringRef> iters,
                       function_ref<std::string(ArrayRef<std::string>)> body,
-                      StringRef name = "") {
+                      StringRef name = "", StringRef attrs = "") {
     std::string v = name.empty() ? fresh("g") : name.str();
     SmallVector<std::string> maps, insV, insT, iterS, args;
     for (const Operand &o : ins) {
@@ -99,7 +101,10 @@ private:
        << "]}";
     if (!ins.empty())
       os << " ins(" << join(insV, ", ") << " : " << join(insT, ", ") << ")";
-    os << " outs(" << init.value << " : " << init.type << ") {\n    ^bb0(";
+    os << " outs(" << init.value << " : " << init.type << ")";
+    if (!attrs.empty())
+      os << " attrs = {" << attrs << "}";
+    os << " {\n    ^bb0(";
     SmallVector<std::string> blockArgs;
     for (size_t i = 0; i <= ins.size(); ++i) {
       std::string elem =
@@ -128,8 +133,18 @@ private:
     return v;
   }
 
+  /// x[M, K] times a weight with K inputs and N outputs, packed in panels.
   std::string matmul(const std::string &x, int64_t K, const std::string &w,
                      int64_t N);
+  /// The packed shape [N / P, K, P] of a K x N weight, and its stacked type.
+  static SmallVector<int64_t> packed(int64_t K, int64_t N) {
+    return {N / panelWidth(N), K, panelWidth(N)};
+  }
+  std::string stacked(int64_t K, int64_t N) const {
+    SmallVector<int64_t> shape = {c.layers};
+    shape.append(packed(K, N));
+    return tensorType(shape);
+  }
   std::string rmsNorm(const std::string &x, int64_t n, const std::string &w,
                       const std::string &wMap);
   std::string sliceLayer(const std::string &stacked,
@@ -146,35 +161,48 @@ private:
 
 std::string Emitter::matmul(const std::string &x, int64_t K,
                             const std::string &w, int64_t N) {
-  int64_t mt = tileFor(M, 8), nt = tileFor(N, 256);
-  std::string init = empty({M, N}), v = fresh("mm"), i = fresh("i"),
+  // w holds the weight in column panels [N / P, K, P]; the product is
+  // computed as [M, N / P, P] and reshaped. Tasks: row tiles of up to 8 x
+  // groups of panels, about 16 or more of them for the worker threads.
+  int64_t P = panelWidth(N), G = N / P, mt = tileFor(M, 8);
+  int64_t groups = std::max<int64_t>(1, (16 + M / mt - 1) / (M / mt));
+  int64_t gt = tileFor(G, (G + groups - 1) / groups);
+  std::string resT = tensorType({M, G, P}), wT = tensorType({G, K, P});
+  std::string init = empty({M, G, P}), v = fresh("mm"), i = fresh("i"),
               j = fresh("j"), out = fresh("out");
   line(formatv("{0} = scf.forall ({1}, {2}) = (0, 0) to ({3}, {4}) step ({5}, "
                "{6}) shared_outs({7} = {8}) -> ({9}) {{",
-               v, i, j, M, N, mt, nt, out, init, tensorType({M, N})));
+               v, i, j, M, G, mt, gt, out, init, resT));
   std::string xs = fresh("xs"), ws = fresh("ws");
   line(formatv("  {0} = tensor.extract_slice {1}[{2}, 0] [{3}, {4}] [1, 1] : "
                "{5} to {6}",
                xs, x, i, mt, K, tensorType({M, K}), tensorType({mt, K})));
-  line(formatv("  {0} = tensor.extract_slice {1}[0, {2}] [{3}, {4}] [1, 1] : "
-               "{5} to {6}",
-               ws, w, j, K, nt, tensorType({K, N}), tensorType({K, nt})));
-  std::string z = zeros({mt, nt});
+  line(formatv("  {0} = tensor.extract_slice {1}[{2}, 0, 0] [{3}, {4}, {5}] "
+               "[1, 1, 1] : {6} to {7}",
+               ws, w, j, gt, K, P, wT, tensorType({gt, K, P})));
+  std::string z = zeros({mt, gt, P});
   std::string t = generic(
-      {{xs, tensorType({mt, K}), map(3, "d1, d0")},
-       {ws, tensorType({K, nt}), map(3, "d0, d2")}},
-      {z, tensorType({mt, nt}), map(3, "d1, d2")},
-      {"reduction", "parallel", "parallel"}, [&](ArrayRef<std::string> a) {
-        std::string p = op("p", "arith.mulf " + a[0] + ", " + a[1] + " : f32");
-        return op("s", "arith.addf " + a[2] + ", " + p + " : f32");
-      });
+      {{xs, tensorType({mt, K}), map(4, "d0, d2")},
+       {ws, tensorType({gt, K, P}), map(4, "d1, d2, d3")}},
+      {z, tensorType({mt, gt, P}), map(4, "d0, d1, d3")},
+      {"parallel", "parallel", "reduction", "parallel"},
+      [&](ArrayRef<std::string> a) {
+        std::string p = op("p", "arith.mulf " + a[0] + ", " + a[1] +
+                                    " fastmath<contract> : f32");
+        return op("s", "arith.addf " + a[2] + ", " + p +
+                           " fastmath<contract> : f32");
+      },
+      "", "retnet.vectorize");
   line("  scf.forall.in_parallel {");
-  line(formatv("    tensor.parallel_insert_slice {0} into {1}[{2}, {3}] [{4}, "
-               "{5}] [1, 1] : {6} into {7}",
-               t, out, i, j, mt, nt, tensorType({mt, nt}), tensorType({M, N})));
+  line(formatv("    tensor.parallel_insert_slice {0} into {1}[{2}, {3}, 0] "
+               "[{4}, {5}, {6}] [1, 1, 1] : {7} into {8}",
+               t, out, i, j, mt, gt, P, tensorType({mt, gt, P}), resT));
   line("  }");
   line("}");
-  return v;
+  std::string r = fresh("prod");
+  line(formatv("{0} = tensor.collapse_shape {1} [[0], [1, 2]] : {2} into {3}",
+               r, v, resT, tensorType({M, N})));
+  return r;
 }
 
 std::string Emitter::rmsNorm(const std::string &x, int64_t n,
@@ -223,11 +251,14 @@ std::string Emitter::layer(const std::string &x, std::string &state) {
   int64_t d = c.embedDim, vd = c.valueEmbedDim, f = c.ffnDim, H = c.heads,
           dk = c.keyHeadDim(), dv = c.valueHeadDim(), B = s.batch, T = s.seq;
   std::string vecMap = map(2, "d1");
-  std::string wq = sliceLayer("%wq", {d, d}), wk = sliceLayer("%wk", {d, d}),
-              wv = sliceLayer("%wv", {d, vd}), wg = sliceLayer("%wg", {d, vd}),
-              wo = sliceLayer("%wo", {vd, d}), w1 = sliceLayer("%w1", {d, f}),
-              wgate = sliceLayer("%wgate", {d, f}),
-              w2 = sliceLayer("%w2", {f, d}),
+  std::string wq = sliceLayer("%wq", packed(d, d)),
+              wk = sliceLayer("%wk", packed(d, d)),
+              wv = sliceLayer("%wv", packed(d, vd)),
+              wg = sliceLayer("%wg", packed(d, vd)),
+              wo = sliceLayer("%wo", packed(vd, d)),
+              w1 = sliceLayer("%w1", packed(d, f)),
+              wgate = sliceLayer("%wgate", packed(d, f)),
+              w2 = sliceLayer("%w2", packed(f, d)),
               ln1 = sliceLayer("%norm_ret", {d}),
               ln2 = sliceLayer("%norm_ffn", {d});
 
@@ -417,18 +448,18 @@ std::string Emitter::build() {
                                    "%ld: " + tensorType({H}),
                                    "%angle: " + tensorType({dk}),
                                    "%embed_norm: " + tensorType({d}),
-                                   "%wq: " + tensorType({L, d, d}),
-                                   "%wk: " + tensorType({L, d, d}),
-                                   "%wv: " + tensorType({L, d, vd}),
-                                   "%wg: " + tensorType({L, d, vd}),
-                                   "%wo: " + tensorType({L, vd, d}),
+                                   "%wq: " + stacked(d, d),
+                                   "%wk: " + stacked(d, d),
+                                   "%wv: " + stacked(d, vd),
+                                   "%wg: " + stacked(d, vd),
+                                   "%wo: " + stacked(vd, d),
                                    "%norm_ret: " + tensorType({L, d}),
                                    "%norm_ffn: " + tensorType({L, d}),
-                                   "%w1: " + tensorType({L, d, f}),
-                                   "%wgate: " + tensorType({L, d, f}),
-                                   "%w2: " + tensorType({L, f, d}),
+                                   "%w1: " + stacked(d, f),
+                                   "%wgate: " + stacked(d, f),
+                                   "%w2: " + stacked(f, d),
                                    "%final_norm: " + tensorType({d}),
-                                   "%wout: " + tensorType({d, V})};
+                                   "%wout: " + tensorType(packed(d, V))};
   std::string results = tensorType({B, T, V});
   if (stateful) {
     args.push_back("%state: " + lsT);

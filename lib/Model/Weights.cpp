@@ -32,13 +32,22 @@ Expected<npy::Array> fetch(const Safetensors &ckpt, StringRef name,
   return t->toF32();
 }
 
-/// Copies the transpose of the [rows, cols] matrix `src` into `dst`.
-void transposeInto(const float *src, int64_t rows, int64_t cols, float *dst) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      dst[c * rows + r] = src[r * cols + c];
+/// Packs the torch Linear weight `src` [out, in] into panels
+/// dst[g, i, p] = src[g * P + p, i] of shape [out / P, in, P].
+void packInto(const float *src, int64_t out, int64_t in, float *dst) {
+  int64_t P = panelWidth(out);
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t i = 0; i < in; ++i)
+      dst[((o / P) * in + i) * P + o % P] = src[o * in + i];
 }
 } // namespace
+
+int64_t retnet::model::panelWidth(int64_t out) {
+  int64_t p = 16;
+  while (out % p != 0)
+    p /= 2;
+  return p;
+}
 
 std::vector<const npy::Array *> Weights::arguments() const {
   return {&embed, &logDecay, &angle,     &embedNorm, &wq,      &wk,
@@ -96,8 +105,9 @@ Expected<Weights> Weights::load(const Config &c, const Safetensors &ckpt) {
   } else {
     out = w.embed;
   }
-  w.wout = npy::Array::allocate(npy::DType::F32, {d, V});
-  transposeInto(f32(out), V, d, f32(w.wout));
+  w.wout = npy::Array::allocate(npy::DType::F32,
+                                {V / panelWidth(V), d, panelWidth(V)});
+  packInto(f32(out), V, d, f32(w.wout));
 
   // Optional buffers: used when present (the decay is a runtime operand).
   w.logDecay = defaultLogDecay(c);
@@ -124,8 +134,10 @@ Expected<Weights> Weights::load(const Config &c, const Safetensors &ckpt) {
                  {"ffn.gate.weight", &w.wgate, f, d},
                  {"ffn.fc2.weight", &w.w2, d, f}};
   for (Stacked &s : stacked) {
-    *s.dst = s.in ? npy::Array::allocate(npy::DType::F32, {L, s.in, s.out})
-                  : npy::Array::allocate(npy::DType::F32, {L, s.out});
+    int64_t P = panelWidth(s.out);
+    *s.dst =
+        s.in ? npy::Array::allocate(npy::DType::F32, {L, s.out / P, s.in, P})
+             : npy::Array::allocate(npy::DType::F32, {L, s.out});
     int64_t per = s.in ? s.in * s.out : s.out;
     for (int64_t l = 0; l < L; ++l) {
       std::string name = formatv("layers.{0}.{1}", l, s.suffix);
@@ -133,7 +145,7 @@ Expected<Weights> Weights::load(const Config &c, const Safetensors &ckpt) {
       if (s.in) {
         if (Error e = get(name, {s.out, s.in}, t))
           return std::move(e);
-        transposeInto(f32(t), s.out, s.in, f32(*s.dst) + l * per);
+        packInto(f32(t), s.out, s.in, f32(*s.dst) + l * per);
       } else {
         if (Error e = get(name, {s.out}, t))
           return std::move(e);

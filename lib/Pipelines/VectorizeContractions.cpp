@@ -91,16 +91,27 @@ FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
     return failure();
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
-  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+  if (failed(dims) || dims->m.empty() || dims->n.empty() ||
       dims->k.size() != 1)
     return failure();
+  // The register block spans the M and N dimensions that index the output
+  // innermost (e.g. the panel lanes of a packed weight); every other output
+  // dimension is stepped one at a time.
+  AffineMap out = op.getIndexingMapsArray().back();
+  auto innermost = [&](ArrayRef<unsigned> candidates) {
+    for (AffineExpr e : llvm::reverse(out.getResults()))
+      if (auto d = dyn_cast<AffineDimExpr>(e);
+          d && llvm::is_contained(candidates, d.getPosition()))
+        return d.getPosition();
+    return candidates.back();
+  };
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<int64_t> blocks(ranges.size(), 0), steps(ranges.size(), 0);
-  for (unsigned b : dims->batch)
-    blocks[b] = 1;
-  unsigned m = dims->m.front(), n = dims->n.front(), k = dims->k.front();
+  SmallVector<int64_t> blocks(ranges.size(), 1), steps(ranges.size(), 0);
+  unsigned m = innermost(dims->m), n = innermost(dims->n),
+           k = dims->k.front();
   blocks[m] = largestDivisorUpTo(ranges[m], kBlockM);
   blocks[n] = largestDivisorUpTo(ranges[n], kBlockN);
+  blocks[k] = 0;
   steps[k] = 1;
 
   FailureOr<scf::SCFTilingResult> outer = tile(rewriter, op, blocks);

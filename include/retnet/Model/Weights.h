@@ -2,9 +2,11 @@
 //-*-===//
 //
 // Checkpoint tensors (torchscale RetNetDecoder state_dict names) checked
-// against the config and arranged for the compiled forward function: every
-// Linear weight transposed to [in, out] and the per-layer weights stacked
-// along a leading layer dimension, all f32.
+// against the config and arranged for the compiled forward function, all
+// f32: every Linear weight [out, in] packed into column panels
+// [out / P, in, P] (P = panelWidth(out)), so that a register-blocked product
+// reads each panel contiguously, and the per-layer weights stacked along a
+// leading layer dimension.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETNET_MODEL_WEIGHTS_H
@@ -37,6 +39,10 @@ struct Weights {
   static llvm::Expected<Weights> load(const Config &config,
                                       const Safetensors &ckpt);
 };
+
+/// The panel width of a product with `out` output columns: the largest
+/// power of two up to 16 that divides it.
+int64_t panelWidth(int64_t out);
 
 /// RetNet's decay schedule log(1 - 2^(-5-h)) and rotary angles
 /// 1 / 10000^linspace(0, 1, dk/2), each repeated twice.

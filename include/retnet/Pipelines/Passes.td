@@ -24,14 +24,16 @@ def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
   let description = [{
     For every static `linalg.generic` on tensors marked `retnet.vectorize`
     (`retention-fuse-decay` marks its per-chunk contractions, whose operands
-    are cache-resident tiles) that is a contraction with one M, one N and
-    one K dimension (plus batch dimensions): tiles M and N
-    into register blocks (the largest divisors of M and N up to 8 and 16),
-    tiles K by 1, vectorises the 8 x 1 x 16 step into `vector.contract`,
-    hoists the accumulator out of the K loop (a loop-carried vector, kept in
-    registers) and lowers the contraction to `vector.fma` outer products.
-    Shapes that do not divide simply get smaller blocks; every tile is
-    static, so no masking is needed.
+    are cache-resident tiles; the model's products mark theirs, which read
+    panel-packed weights) that is a contraction with one K dimension: tiles
+    the M and N dimensions that index the output innermost into register
+    blocks (the largest divisors of their sizes up to 8 and 16) and steps
+    every other dimension one at a time; tiles K by 1, vectorises the step
+    (a broadcast column of A times a row of B), hoists the accumulator out
+    of the K loop (a loop-carried vector, kept in registers) and fuses the
+    multiply-add into `vector.fma` when the body allows contraction
+    (`fastmath<contract>`). Shapes that do not divide simply get smaller
+    blocks; every tile is static, so no masking is needed.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
