@@ -38,3 +38,4 @@ if has_numpy(config.python_with_numpy):
     config.available_features.add("numpy")
 if config.cuda_toolkit and os.path.exists(os.path.join(config.cuda_toolkit, "bin", "ptxas")):
     config.available_features.add("ptxas")
+    config.substitutions.append(("%cuda_toolkit", config.cuda_toolkit))
