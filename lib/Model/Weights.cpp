@@ -14,9 +14,6 @@ using namespace retnet::model;
 
 namespace {
 float *f32(npy::Array &a) { return reinterpret_cast<float *>(a.data.get()); }
-const float *f32(const npy::Array &a) {
-  return reinterpret_cast<const float *>(a.data.get());
-}
 
 /// The tensor `name` as f32, checked against `shape`.
 Expected<npy::Array> fetch(const Safetensors &ckpt, StringRef name,

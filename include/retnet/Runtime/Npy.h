@@ -27,7 +27,7 @@ llvm::StringRef descr(DType dtype);
 size_t itemSize(DType dtype);
 
 struct Array {
-  DType dtype;
+  DType dtype = DType::F32;
   std::vector<int64_t> shape;
   /// 64-byte aligned element storage, numElements() * itemSize(dtype) bytes.
   std::shared_ptr<char> data;

@@ -158,6 +158,17 @@ func.func @chunk_size(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>,
 
 // -----
 
+func.func @negative_chunk_size(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>,
+                               %v: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
+  // expected-error @+1 {{expects a positive 'chunk_size', got -4}}
+  %o, %s = retention.chunkwise %q, %k, %v decay(%ld) chunk(-4)
+      : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>,
+        tensor<2xf32> -> tensor<1x2x64x16xf32>, tensor<1x2x16x16xf32>
+  return
+}
+
+// -----
+
 func.func @initial_state_shape(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>,
                                %v: tensor<1x2x64x8xf32>, %ld: tensor<2xf32>,
                                %s0: tensor<1x2x8x16xf32>) {

@@ -16,7 +16,7 @@ struct ClampChunkSize : OpRewritePattern<ChunkwiseOp> {
   LogicalResult matchAndRewrite(ChunkwiseOp op,
                                 PatternRewriter &rewriter) const override {
     int64_t seq = op.getQ().getType().getDimSize(2);
-    if (ShapedType::isDynamic(seq) || op.getChunkSize() <= seq)
+    if (ShapedType::isDynamic(seq) || int64_t(op.getChunkSize()) <= seq)
       return failure();
     rewriter.modifyOpInPlace(op, [&] { op.setChunkSize(seq); });
     return success();

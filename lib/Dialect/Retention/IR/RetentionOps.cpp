@@ -156,9 +156,9 @@ LogicalResult ChunkwiseOp::verify() {
                    getO().getType(), getScale());
   if (failed(shape))
     return failure();
-  if (getChunkSize() < 1)
-    return emitOpError() << "expects a positive 'chunk_size', got "
-                         << getChunkSize();
+  int64_t chunk = getChunkSizeAttr().getInt();
+  if (chunk < 1)
+    return emitOpError() << "expects a positive 'chunk_size', got " << chunk;
   if (getInitialState() &&
       failed(verifyState(*this, "initial_state", getInitialState().getType(),
                          *shape)))
