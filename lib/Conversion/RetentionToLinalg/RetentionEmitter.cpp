@@ -68,17 +68,28 @@ std::pair<Value, Value> RetentionEmitter::chunkwise(int64_t chunkSize,
       [&](OpBuilder &nb, Location nloc, Value offset, ValueRange iterArgs) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-        auto [o, s] =
-            chunk(iterArgs[0], iterArgs[1], offset, chunkSize, position);
+        auto [o, s] = chunk(iterArgs[0], iterArgs[1],
+                            chunkRows(offset, chunkSize, position));
         scf::YieldOp::create(b, nloc, ValueRange{o, s});
       });
   out = loop.getResult(0);
   state = loop.getResult(1);
   if (fullEnd < seq)
     std::tie(out, state) =
-        chunk(out, state, arith::ConstantIndexOp::create(b, loc, fullEnd),
-              seq - fullEnd, position);
+        chunk(out, state,
+              chunkRows(arith::ConstantIndexOp::create(b, loc, fullEnd),
+                        seq - fullEnd, position));
   return {out, state};
+}
+
+RetentionEmitter::ChunkRows
+RetentionEmitter::chunkRows(Value offset, int64_t length, Value position) {
+  return {rows(q, offset, length),
+          rows(k, offset, length),
+          rows(v, offset, length),
+          offset,
+          length,
+          arith::AddIOp::create(b, loc, position, offset)};
 }
 
 SmallVector<Value> RetentionEmitter::lowerLoopForm(Operation *op) {

@@ -51,10 +51,17 @@ public:
   SmallVector<Value> lowerLoopForm(Operation *op);
 
 protected:
-  /// One chunk of `length` rows at `offset`: writes its outputs into `out`
-  /// and returns {out, next state}.
-  virtual std::pair<Value, Value> chunk(Value out, Value state, Value offset,
-                                        int64_t length, Value position) = 0;
+  /// The rows of one chunk: q, k, v sliced to [offset, offset + length)
+  /// and `base`, the absolute position of the first row.
+  struct ChunkRows {
+    Value q, k, v, offset;
+    int64_t length;
+    Value base;
+  };
+  ChunkRows chunkRows(Value offset, int64_t length, Value position);
+  /// One chunk: writes its outputs into `out` and returns {out, next state}.
+  virtual std::pair<Value, Value> chunk(Value out, Value state,
+                                        const ChunkRows &slice) = 0;
   /// One recurrent step at row `t`: S = gamma S + k_t^T v_t, then
   /// o_t = q_t S (times the row factor); returns {out, next state}.
   std::pair<Value, Value> step(Value out, Value state, Value t, Value position);

@@ -32,8 +32,8 @@ public:
   using RetentionEmitter::RetentionEmitter;
 
 protected:
-  std::pair<Value, Value> chunk(Value out, Value state, Value offset,
-                                int64_t length, Value position) override;
+  std::pair<Value, Value> chunk(Value out, Value state,
+                                const ChunkRows &slice) override;
 
 private:
   /// A contraction over cache-resident chunk tiles, marked for the
@@ -77,12 +77,10 @@ Value FusedEmitter::scaledRows(
 }
 
 std::pair<Value, Value> FusedEmitter::chunk(Value out, Value state,
-                                            Value offset, int64_t length,
-                                            Value position) {
-  Value qc = rows(q, offset, length);
-  Value kc = rows(k, offset, length);
-  Value vc = rows(v, offset, length);
-  Value base = arith::AddIOp::create(b, loc, position, offset);
+                                            const ChunkRows &slice) {
+  Value qc = slice.q, kc = slice.k, vc = slice.v, offset = slice.offset,
+        base = slice.base;
+  int64_t length = slice.length;
   auto plusOne = [](OpBuilder &nb, Location nloc, Value a) -> Value {
     return arith::AddIOp::create(nb, nloc, a,
                                  arith::ConstantIndexOp::create(nb, nloc, 1));

@@ -28,8 +28,8 @@ public:
   Value parallel();
 
 protected:
-  std::pair<Value, Value> chunk(Value out, Value state, Value offset,
-                                int64_t length, Value position) override;
+  std::pair<Value, Value> chunk(Value out, Value state,
+                                const ChunkRows &slice) override;
 };
 } // namespace
 
@@ -53,12 +53,10 @@ Value ReferenceEmitter::parallel() {
 }
 
 std::pair<Value, Value> ReferenceEmitter::chunk(Value out, Value state,
-                                                Value offset, int64_t length,
-                                                Value position) {
-  Value qc = rows(q, offset, length);
-  Value kc = rows(k, offset, length);
-  Value vc = rows(v, offset, length);
-  Value base = arith::AddIOp::create(b, loc, position, offset);
+                                                const ChunkRows &slice) {
+  Value qc = slice.q, kc = slice.k, vc = slice.v, offset = slice.offset,
+        base = slice.base;
+  int64_t length = slice.length;
 
   // inner = (Q K^T * Gamma) V within the chunk.
   Value scores = contract(qc, {0, 1, 2, 4}, kc, {0, 1, 3, 4},
