@@ -9,34 +9,24 @@ using namespace mlir;
 using namespace retnet::retention;
 using namespace retnet::detail;
 
-namespace {
-template <typename OpTy> struct OpFields {
-  static void read(OpTy op, Value &q, Value &k, Value &v, Value &ld,
-                   Normalization &norm, std::optional<APFloat> &scale,
-                   Type &outElem) {
-    q = op.getQ();
-    k = op.getK();
-    v = op.getV();
-    ld = op.getLogDecay();
-    norm = op.getNormalization();
-    scale = op.getScale();
-    outElem = op.getO().getType().getElementType();
-  }
-};
-} // namespace
-
 RetentionEmitter::RetentionEmitter(OpBuilder &b, Operation *op)
     : b(b), loc(op->getLoc()) {
   std::optional<APFloat> scaleAttr;
+  auto read = [&](auto typed) {
+    q = typed.getQ();
+    k = typed.getK();
+    v = typed.getV();
+    logDecay = typed.getLogDecay();
+    normalization = typed.getNormalization();
+    scaleAttr = typed.getScale();
+    outElemType = typed.getO().getType().getElementType();
+  };
   if (auto par = dyn_cast<ParallelOp>(op))
-    OpFields<ParallelOp>::read(par, q, k, v, logDecay, normalization, scaleAttr,
-                               outElemType);
+    read(par);
   else if (auto cw = dyn_cast<ChunkwiseOp>(op))
-    OpFields<ChunkwiseOp>::read(cw, q, k, v, logDecay, normalization, scaleAttr,
-                                outElemType);
+    read(cw);
   else
-    OpFields<RecurrentOp>::read(cast<RecurrentOp>(op), q, k, v, logDecay,
-                                normalization, scaleAttr, outElemType);
+    read(cast<RecurrentOp>(op));
   scale = scaleAttr ? scaleAttr->convertToDouble() : 1.0;
   auto qType = cast<RankedTensorType>(q.getType());
   batch = qType.getDimSize(0);
