@@ -5,29 +5,22 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace retnet::retention;
 using namespace retnet::detail;
 
 RetentionEmitter::RetentionEmitter(OpBuilder &b, Operation *op)
     : b(b), loc(op->getLoc()) {
-  std::optional<APFloat> scaleAttr;
-  auto read = [&](auto typed) {
-    q = typed.getQ();
-    k = typed.getK();
-    v = typed.getV();
-    logDecay = typed.getLogDecay();
-    normalization = typed.getNormalization();
-    scaleAttr = typed.getScale();
-    outElemType = typed.getO().getType().getElementType();
-  };
-  if (auto par = dyn_cast<ParallelOp>(op))
-    read(par);
-  else if (auto cw = dyn_cast<ChunkwiseOp>(op))
-    read(cw);
-  else
-    read(cast<RecurrentOp>(op));
-  scale = scaleAttr ? scaleAttr->convertToDouble() : 1.0;
+  auto retention = cast<RetentionOpInterface>(op);
+  q = retention.getQ();
+  k = retention.getK();
+  v = retention.getV();
+  logDecay = retention.getLogDecay();
+  normalization = retention.getNormalization();
+  scale = retention.getScaleOrOne();
+  outElemType = retention.getO().getType().getElementType();
   auto qType = cast<RankedTensorType>(q.getType());
   batch = qType.getDimSize(0);
   heads = qType.getDimSize(1);
@@ -39,6 +32,16 @@ RetentionEmitter::RetentionEmitter(OpBuilder &b, Operation *op)
     constantLogDecay = llvm::to_vector(
         llvm::map_range(constant.getValues<APFloat>(),
                         [](const APFloat &f) { return f.convertToDouble(); }));
+  // gamma = 0 is log(gamma) = -inf, and d * -inf is NaN at d = 0, where
+  // gamma^0 = 1 is meant. Clamped once to the most negative finite float,
+  // every gamma^d = exp(d * log(gamma)) below is 1 at d = 0 and 0 beyond.
+  Value lowest = arith::ConstantOp::create(
+      b, loc, b.getF32FloatAttr(std::numeric_limits<float>::lowest()));
+  logDecay = generic(
+      {logDecay}, emptyTensor({heads}, b.getF32Type()), {dims({0}), dims({0})},
+      {kPar}, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        return arith::MaximumFOp::create(nb, nloc, args[0], lowest);
+      });
 }
 
 std::pair<Value, Value> RetentionEmitter::chunkwise(int64_t chunkSize,
@@ -135,7 +138,7 @@ LogicalResult retnet::detail::lowerRetentionOps(
   SmallVector<Operation *> ops;
   bool ok = true;
   root->walk([&](Operation *op) {
-    if (!isa<ParallelOp, ChunkwiseOp, RecurrentOp>(op) || !filter(op))
+    if (!isa<RetentionOpInterface>(op) || !filter(op))
       return;
     if (!hasStaticShapes(op)) {
       op->emitOpError("lowering to linalg requires static shapes");

@@ -192,7 +192,7 @@ protected:
   /// tensor, from the closed form (1 - gamma^(n+1)) / (1 - gamma) in f64.
   Value rowFactors(int64_t length, Value base) {
     if (std::optional<int64_t> first = getConstantIntValue(base);
-        first && constantLogDecay)
+        first && constantLogDecay && heads * length <= kMaxFoldedRowFactors)
       return constantRowFactors(length, *first);
     double s = scale;
     Normalization norm = normalization;
@@ -230,6 +230,11 @@ protected:
           return arith::TruncFOp::create(nb, nloc, nb.getF32Type(), factor);
         });
   }
+
+  /// Row factors are folded for a constant decay up to this many values
+  /// (256 KiB): beyond it, folding would make compile time and memory grow
+  /// with the sequence, so the closed form is evaluated in the generated code.
+  static constexpr int64_t kMaxFoldedRowFactors = 1 << 16;
 
   /// rowFactors() folded at compile time, for a constant decay and base.
   Value constantRowFactors(int64_t length, int64_t base) {

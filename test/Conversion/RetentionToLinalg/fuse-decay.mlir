@@ -4,7 +4,9 @@
 // decay gamma^(a-c) is applied in place on it; xi and zeta scale the rows of
 // Q and K; gamma^L scales the carried state in place.
 // CHECK-LABEL: func.func @chunkwise
-// CHECK-SAME: %[[LD:[a-z0-9]+]]: tensor<2xf32>
+// CHECK-SAME: %[[LDIN:[a-z0-9]+]]: tensor<2xf32>
+// CHECK: %[[LD:.*]] = linalg.generic {{.*}} ins(%[[LDIN]] : tensor<2xf32>)
+// CHECK: arith.maximumf
 // CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[S:.*]] = %{{.*}})
 // CHECK: %[[KT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x8x16xf32>)
 // CHECK: %[[SCORES:.*]] = linalg.generic

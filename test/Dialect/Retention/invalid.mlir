@@ -80,6 +80,54 @@ func.func @empty_sequence(%q: tensor<1x2x0x16xf32>, %k: tensor<1x2x0x16xf32>,
 
 // -----
 
+// Empty dimensions are rejected: every lowering assumes at least one element.
+func.func @empty_batch(%q: tensor<0x2x4x16xf32>, %k: tensor<0x2x4x16xf32>,
+                      %v: tensor<0x2x4x8xf32>, %ld: tensor<2xf32>) {
+  // expected-error @+1 {{expects a batch size of at least 1, got 0}}
+  %o = retention.parallel %q, %k, %v decay(%ld)
+      : tensor<0x2x4x16xf32>, tensor<0x2x4x16xf32>, tensor<0x2x4x8xf32>,
+        tensor<2xf32> -> tensor<0x2x4x8xf32>
+  return
+}
+
+// -----
+
+// Empty dimensions are rejected: every lowering assumes at least one element.
+func.func @empty_heads(%q: tensor<1x0x4x16xf32>, %k: tensor<1x0x4x16xf32>,
+                      %v: tensor<1x0x4x8xf32>, %ld: tensor<0xf32>) {
+  // expected-error @+1 {{expects a number of heads of at least 1, got 0}}
+  %o = retention.parallel %q, %k, %v decay(%ld)
+      : tensor<1x0x4x16xf32>, tensor<1x0x4x16xf32>, tensor<1x0x4x8xf32>,
+        tensor<0xf32> -> tensor<1x0x4x8xf32>
+  return
+}
+
+// -----
+
+// Empty dimensions are rejected: every lowering assumes at least one element.
+func.func @empty_key_dim(%q: tensor<1x2x4x0xf32>, %k: tensor<1x2x4x0xf32>,
+                        %v: tensor<1x2x4x8xf32>, %ld: tensor<2xf32>) {
+  // expected-error @+1 {{expects a key dim of at least 1, got 0}}
+  %o = retention.parallel %q, %k, %v decay(%ld)
+      : tensor<1x2x4x0xf32>, tensor<1x2x4x0xf32>, tensor<1x2x4x8xf32>,
+        tensor<2xf32> -> tensor<1x2x4x8xf32>
+  return
+}
+
+// -----
+
+// Empty dimensions are rejected: every lowering assumes at least one element.
+func.func @empty_value_dim(%q: tensor<1x2x4x16xf32>, %k: tensor<1x2x4x16xf32>,
+                          %v: tensor<1x2x4x0xf32>, %ld: tensor<2xf32>) {
+  // expected-error @+1 {{expects a value dim of at least 1, got 0}}
+  %o = retention.parallel %q, %k, %v decay(%ld)
+      : tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x0xf32>,
+        tensor<2xf32> -> tensor<1x2x4x0xf32>
+  return
+}
+
+// -----
+
 func.func @decay_shape(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>,
                        %v: tensor<1x2x64x16xf32>, %ld: tensor<3xf32>) {
   // expected-error @+1 {{expects 'log_decay' to have shape [heads] = [2], got [3]}}

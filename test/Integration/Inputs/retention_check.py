@@ -54,9 +54,17 @@ def decays(kind, heads):
     elif kind == "mixed":
         cycle = [0.5, 1.0 - 2.0 ** -12]
         gammas = [cycle[h] if h < 2 else schedule[h] for h in range(heads)]
+    elif kind == "zero":
+        gammas = [0.0] * heads  # log(gamma) = -inf: o[n] = (q[n] . k[n]) v[n]
+    elif kind == "one":
+        gammas = [1.0] * heads
+    elif kind == "edges":
+        cycle = [0.0, 1.0, 0.5]
+        gammas = [cycle[h % 3] for h in range(heads)]
     else:
         raise SystemExit("unknown decay kind " + kind)
-    return np.log(np.array(gammas, dtype=np.float64)).astype(np.float32)
+    with np.errstate(divide="ignore"):
+        return np.log(np.array(gammas, dtype=np.float64)).astype(np.float32)
 
 
 # ------------------------------------------------------------- reference --
@@ -113,7 +121,8 @@ def build_module(form, B, H, T, Dk, Dv, elem, chunk, scale, normalize, with_stat
     if constant_decay is None:
         return text
     # The decay becomes a constant inside @main instead of an argument.
-    values = ", ".join("%.9e" % x for x in constant_decay)
+    # Hexadecimal bit patterns: exact, and they spell -inf (gamma = 0) too.
+    values = ", ".join("0x%08X" % np.float32(x).view(np.uint32) for x in constant_decay)
     text = text.replace(", %%ld: %s" % ld_t, "", 1)
     head, body = text.split("{\n", 1)
     return "%s{\n  %%ld = arith.constant dense<[%s]> : %s\n%s" % (head, values, ld_t, body)
@@ -147,6 +156,29 @@ def module_text(form, args, types, q_t, v_t, s_t, chunk, attr, with_state, only_
         " : %s, %s -> %s\n"
         "  return %%o, %%s : %s, %s\n}\n"
         % (args, s_t, v_t, s_t, attr, types, s_t, v_t, v_t, s_t))
+
+
+def alias_operands(text, alias, q_t, s_t):
+    """One SSA value %x for q, k and v (and the state with 'qkvs')."""
+    text = text.replace("%%q: %s, %%k: %s, %%v: %s" % (q_t, q_t, q_t), "%%x: %s" % q_t)
+    text = text.replace("%q, %k, %v decay", "%x, %x, %x decay")
+    if alias == "qkvs":
+        assert q_t == s_t, "aliasing the state needs T == Dk == Dv and f32"
+        text = text.replace(", %%s0: %s" % s_t, "")
+        text = text.replace("init(%s0)", "init(%x)").replace("state(%s0)", "state(%x)")
+    return text
+
+
+def tile_library(tile):
+    """A transform library tiling every retention op with scf.forall."""
+    return (
+        "module attributes {transform.with_named_sequence} {\n"
+        "  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {\n"
+        "    %ops = transform.structured.match interface{TilingInterface} in %root"
+        " : (!transform.any_op) -> !transform.any_op\n"
+        "    %tiled, %loop = transform.structured.tile_using_forall %ops tile_sizes [" + tile + "]"
+        " : (!transform.any_op) -> (!transform.any_op, !transform.any_op)\n"
+        "    transform.yield\n  }\n}\n")
 
 
 def load(path, dtype):
@@ -213,6 +245,12 @@ def main():
                     help="the decay is an arith.constant in the module")
     ap.add_argument("--only-o", action="store_true",
                     help="chunkwise: return the output only, not the state")
+    ap.add_argument("--alias", choices=["qkv", "qkvs"],
+                    help="pass one SSA value as q, k and v (qkvs: also as the "
+                         "initial state; needs T == dk == dv and f32)")
+    ap.add_argument("--tile", metavar="B,H,E",
+                    help="tile the op with transform.structured.tile_using_forall "
+                         "before running")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", required=True, help="scratch directory")
     a = ap.parse_args()
@@ -223,21 +261,27 @@ def main():
     q_s, q = quantize(rng.standard_normal((B, H, T, Dk)) / np.sqrt(Dk), a.dtype)
     k_s, k = quantize(rng.standard_normal((B, H, T, Dk)), a.dtype)
     v_s, v = quantize(rng.standard_normal((B, H, T, Dv)), a.dtype)
+    if a.alias:
+        assert Dk == Dv, "--alias needs dk == dv"
+        k_s, k, v_s, v = q_s, q, q_s, q
     ld = decays(a.decay, H)
     with_state = a.state or a.form == "recurrent"
     position = a.position if with_state else 0
     state0 = np.zeros((B, H, Dk, Dv))
     if a.state:
         state0 = rng.standard_normal((B, H, Dk, Dv)).astype(np.float32).astype(np.float64)
+    if a.alias == "qkvs":
+        state0 = q
 
     scale = float(np.float32(a.scale))
     o_ref, s_ref = reference(q, k, v, ld, scale, not a.no_normalize, state0, position)
 
-    inputs = {"q": q_s, "k": k_s, "v": v_s}
+    inputs = {"x": q_s} if a.alias else {"q": q_s, "k": k_s, "v": v_s}
     if not a.constant_decay:
         inputs["ld"] = ld
     if with_state:
-        inputs["s0"] = state0.astype(np.float32)
+        if a.alias != "qkvs":
+            inputs["s0"] = state0.astype(np.float32)
         inputs["p"] = np.array(position, dtype=np.int64)
     paths = []
     for name, arr in inputs.items():
@@ -249,20 +293,36 @@ def main():
     src = build_module(a.form, B, H, T, Dk, Dv, elem, a.chunk, a.scale,
                        not a.no_normalize, a.state, a.only_o,
                        ld if a.constant_decay else None)
+    if a.alias:
+        src = alias_operands(src, a.alias, ttype((B, H, T, Dk), elem),
+                             ttype((B, H, Dk, Dv), "f32"))
     mlir_path = os.path.join(a.work, "main.mlir")
     with open(mlir_path, "w") as f:
         f.write(src)
 
-    lowered = subprocess.run(["retnet-opt", mlir_path] + a.passes.split(),
+    passes = a.passes.split()
+    if a.tile:
+        library = os.path.join(a.work, "tile.mlir")
+        with open(library, "w") as f:
+            f.write(tile_library(a.tile))
+        passes = ["--transform-preload-library=transform-library-paths=" + library,
+                  "--transform-interpreter", "--canonicalize"] + passes
+    lowered = subprocess.run(["retnet-opt", mlir_path] + passes,
                              check=True, capture_output=True, text=True).stdout
     pipelines = ["reference", "fused"] if a.pipeline == "both" else [a.pipeline]
+    if "func.func" not in lowered:
+        # Already lowered to the LLVM dialect by --passes: both pipelines
+        # would run the same code, so it is run and reported once.
+        pipelines = ["pre-lowered"]
     ok = True
     report = []
     for pipeline in pipelines:
         outputs = [os.path.join(a.work, "o.npy")]
         if a.form != "parallel" and not a.only_o:
             outputs.append(os.path.join(a.work, "s.npy"))
-        run = ["retnet-run", "-", "--entry", "main", "--pipeline", pipeline]
+        run = ["retnet-run", "-", "--entry", "main"]
+        if pipeline != "pre-lowered":
+            run += ["--pipeline", pipeline]
         for p in paths:
             run += ["--input", p]
         for p in outputs:
@@ -271,7 +331,7 @@ def main():
         pipeline_ok, pipeline_report = compare(a.dtype, outputs, o_ref, s_ref)
         ok = ok and pipeline_ok
         report.append("%s: %s" % (pipeline, pipeline_report))
-    print("%s: %s %s T=%d %s" % ("PASS" if ok else "FAIL", a.form, a.passes, T,
+    print("%s: %s %s T=%d %s" % ("PASS" if ok else "FAIL", a.form, " ".join(passes), T,
                                  "; ".join(report)))
     return 0 if ok else 1
 

@@ -16,6 +16,8 @@ using namespace retnet::retention;
 #define GET_ATTRDEF_CLASSES
 #include "retnet/Dialect/Retention/IR/RetentionAttrs.cpp.inc"
 
+#include "retnet/Dialect/Retention/IR/RetentionInterfaces.cpp.inc"
+
 void RetentionDialect::initialize() {
   addAttributes<
 #define GET_ATTRDEF_LIST

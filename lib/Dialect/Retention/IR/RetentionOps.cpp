@@ -104,9 +104,17 @@ FailureOr<RetentionShape> verifyCommon(Operation *op, Value q, Value k, Value v,
   RetentionShape shape{qType.getDimSize(0), qType.getDimSize(1),
                        qType.getDimSize(2), qType.getDimSize(3),
                        vType.getDimSize(3)};
-  if (!ShapedType::isDynamic(shape.seq) && shape.seq < 1)
-    return op->emitOpError()
-           << "expects a sequence length of at least 1, got " << shape.seq;
+  // Empty dimensions would make every lowering special-case empty loops and
+  // slices; they are rejected here instead.
+  for (auto [name, size] :
+       {std::pair<StringRef, int64_t>{"batch size", shape.batch},
+        {"number of heads", shape.heads},
+        {"sequence length", shape.seq},
+        {"key dim", shape.keyDim},
+        {"value dim", shape.valueDim}})
+    if (!ShapedType::isDynamic(size) && size < 1)
+      return op->emitOpError()
+             << "expects a " << name << " of at least 1, got " << size;
 
   auto ldType = cast<RankedTensorType>(logDecay.getType());
   if (ldType.getRank() != 1 ||

@@ -5,9 +5,13 @@
 //   q, k          [ob, oh, 0, 0]  x [sb, sh, T, Dk]
 //   v             [ob, oh, 0, oe] x [sb, sh, T, se]
 //   log_decay     [oh] x [sh]
-//   states        [ob, oh, 0, oe] x [sb, sh, Dk, se]
+//   state         [ob, oh, 0, oe] x [sb, sh, Dk, se]
 // and writes o [ob, oh, 0, oe] x [sb, sh, T, se] and the state tile like the
 // state operand. The sequence is tiled by the chunkwise form itself.
+//
+// Each operand is sliced by its role, read from the op's accessors through
+// RetentionOpInterface: one SSA value may stand for q, k and v at once, and a
+// state may have q's type, so neither identity nor type tells the role.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,6 +44,18 @@ rowTile(OpBuilder &b, const Tile &t, OpFoldResult whole, OpFoldResult lastOff,
   return {{t.ob, t.oh, zero, lastOff}, {t.sb, t.sh, whole, lastSize}};
 }
 
+Role roleOf(RetentionOpInterface op, OpOperand &operand) {
+  if (&operand == &op.getQMutable() || &operand == &op.getKMutable())
+    return Role::QK;
+  if (&operand == &op.getVMutable())
+    return Role::V;
+  if (&operand == &op.getLogDecayMutable())
+    return Role::Decay;
+  if (&operand == op.getStateInOperand())
+    return Role::State;
+  return Role::Scalar;
+}
+
 Value slice(OpBuilder &b, Location loc, Value src, Role role, const Tile &t,
             OpFoldResult seq, OpFoldResult keyDim) {
   SmallVector<OpFoldResult> offsets, sizes;
@@ -65,23 +81,6 @@ Value slice(OpBuilder &b, Location loc, Value src, Role role, const Tile &t,
   return tensor::ExtractSliceOp::create(b, loc, src, offsets, sizes, strides);
 }
 
-Role roleOf(Operation *op, Value operand) {
-  auto q = op->getOperand(0), k = op->getOperand(1), v = op->getOperand(2),
-       ld = op->getOperand(3);
-  (void)q;
-  (void)k;
-  if (operand == v)
-    return Role::V;
-  if (operand == ld)
-    return Role::Decay;
-  if (isa<IndexType>(operand.getType()))
-    return Role::Scalar;
-  auto type = cast<RankedTensorType>(operand.getType());
-  return type == cast<RankedTensorType>(op->getOperand(0).getType())
-             ? Role::QK
-             : Role::State;
-}
-
 Type tileType(ArrayRef<OpFoldResult> sizes, Type elem) {
   SmallVector<int64_t> shape;
   for (OpFoldResult s : sizes)
@@ -90,33 +89,32 @@ Type tileType(ArrayRef<OpFoldResult> sizes, Type elem) {
 }
 
 /// Result `i` of a retention op is o (i == 0) or a state (i == 1).
-LogicalResult resultTile(OpBuilder &b, Operation *op, unsigned i,
+LogicalResult resultTile(OpBuilder &b, RetentionOpInterface op, unsigned i,
                          ArrayRef<OpFoldResult> offsets,
                          ArrayRef<OpFoldResult> sizes,
                          SmallVector<OpFoldResult> &resultOffsets,
                          SmallVector<OpFoldResult> &resultSizes) {
-  Location loc = op->getLoc();
-  Value q = op->getOperand(0);
   Tile t{offsets[0], offsets[1], offsets[2], sizes[0], sizes[1], sizes[2]};
-  OpFoldResult whole = dimOf(b, loc, q, i == 0 ? 2 : 3);
+  OpFoldResult whole = dimOf(b, op->getLoc(), op.getQ(), i == 0 ? 2 : 3);
   std::tie(resultOffsets, resultSizes) = rowTile(b, t, whole, t.oe, t.se);
   return success();
 }
 
-FailureOr<TilingResult> tiledImplementation(OpBuilder &b, Operation *op,
+FailureOr<TilingResult> tiledImplementation(OpBuilder &b,
+                                            RetentionOpInterface op,
                                             ArrayRef<OpFoldResult> offsets,
                                             ArrayRef<OpFoldResult> sizes) {
   Location loc = op->getLoc();
-  Value q = op->getOperand(0);
+  Value q = op.getQ();
   OpFoldResult seq = dimOf(b, loc, q, 2), keyDim = dimOf(b, loc, q, 3);
   Tile t{offsets[0], offsets[1], offsets[2], sizes[0], sizes[1], sizes[2]};
 
   SmallVector<Value> operands;
   SmallVector<Operation *> slices;
-  for (Value operand : op->getOperands()) {
-    Value s = slice(b, loc, operand, roleOf(op, operand), t, seq, keyDim);
+  for (OpOperand &operand : op->getOpOperands()) {
+    Value s = slice(b, loc, operand.get(), roleOf(op, operand), t, seq, keyDim);
     operands.push_back(s);
-    if (s != operand)
+    if (s != operand.get())
       slices.push_back(s.getDefiningOp());
   }
   SmallVector<Type> resultTypes;
@@ -130,26 +128,25 @@ FailureOr<TilingResult> tiledImplementation(OpBuilder &b, Operation *op,
   return TilingResult{{tiled}, SmallVector<Value>(tiled->getResults()), slices};
 }
 
-SmallVector<Range> iterationDomain(OpBuilder &b, Operation *op) {
+SmallVector<Range> iterationDomain(OpBuilder &b, RetentionOpInterface op) {
   Location loc = op->getLoc();
-  Value q = op->getOperand(0), v = op->getOperand(2);
+  Value q = op.getQ(), v = op.getV();
   OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
   return {Range{zero, dimOf(b, loc, q, 0), one},
           Range{zero, dimOf(b, loc, q, 1), one},
           Range{zero, dimOf(b, loc, v, 3), one}};
 }
 
-LogicalResult reifyShapes(OpBuilder &b, Operation *op,
+LogicalResult reifyShapes(OpBuilder &b, RetentionOpInterface op,
                           ReifiedRankedShapedTypeDims &shapes) {
   Location loc = op->getLoc();
-  Value q = op->getOperand(0), v = op->getOperand(2);
+  Value q = op.getQ(), v = op.getV();
   for (unsigned i = 0; i < op->getNumResults(); ++i)
     shapes.push_back({dimOf(b, loc, q, 0), dimOf(b, loc, q, 1),
                       dimOf(b, loc, q, i == 0 ? 2 : 3), dimOf(b, loc, v, 3)});
   return success();
 }
 } // namespace
-
 #define RETENTION_TILING_INTERFACE(OP)                                         \
   SmallVector<utils::IteratorType> OP::getLoopIteratorTypes() {                \
     return SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel); \

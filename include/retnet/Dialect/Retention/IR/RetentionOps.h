@@ -16,6 +16,8 @@
 #define GET_ATTRDEF_CLASSES
 #include "retnet/Dialect/Retention/IR/RetentionAttrs.h.inc"
 
+#include "retnet/Dialect/Retention/IR/RetentionInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "retnet/Dialect/Retention/IR/RetentionOps.h.inc"
 

@@ -4,6 +4,7 @@
 
 include "retnet/Dialect/Retention/IR/RetentionDialect.td"
 include "retnet/Dialect/Retention/IR/RetentionAttrs.td"
+include "retnet/Dialect/Retention/IR/RetentionInterfaces.td"
 include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -14,6 +15,7 @@ include "mlir/Interfaces/TilingInterface.td"
 // q and k and on the matching slices of v and the state. The sequence is not
 // a loop of the interface: it is tiled by the chunkwise form's chunk loop.
 defvar RetentionTiling = [
+  RetentionOpInterface,
   DeclareOpInterfaceMethods<TilingInterface, [
     "getLoopIteratorTypes", "getIterationDomain", "getTiledImplementation",
     "getResultTilePosition"]>,
@@ -65,6 +67,11 @@ def Retention_ParallelOp : Retention_Op<"parallel",
   }];
   let arguments = RetentionCommonArgs;
   let results = (outs Retention_QKVTensor:$o);
+  let extraClassDeclaration = [{
+    ::mlir::OpOperand *getStateInOperand() { return nullptr; }
+    ::mlir::Value getPosition() { return nullptr; }
+    ::mlir::Value getStateOut() { return nullptr; }
+  }];
   let assemblyFormat = [{
     $q `,` $k `,` $v `decay` `(` $log_decay `)` attr-dict `:`
     type($q) `,` type($k) `,` type($v) `,` type($log_decay) `->` type($o)
@@ -109,6 +116,13 @@ def Retention_ChunkwiseOp : Retention_Op<"chunkwise",
     I64Attr:$chunk_size
   ));
   let results = (outs Retention_QKVTensor:$o, Retention_F32Tensor:$final_state);
+  let extraClassDeclaration = [{
+    ::mlir::OpOperand *getStateInOperand() {
+      ::mlir::MutableOperandRange init = getInitialStateMutable();
+      return init.empty() ? nullptr : &init[0];
+    }
+    ::mlir::Value getStateOut() { return getFinalState(); }
+  }];
   let assemblyFormat = [{
     $q `,` $k `,` $v `decay` `(` $log_decay `)`
     (`init` `(` $initial_state^ `)`)? (`at` `(` $position^ `)`)?
@@ -149,6 +163,10 @@ def Retention_RecurrentOp : Retention_Op<"recurrent",
     Index:$position
   ));
   let results = (outs Retention_QKVTensor:$o, Retention_F32Tensor:$new_state);
+  let extraClassDeclaration = [{
+    ::mlir::OpOperand *getStateInOperand() { return &getStateMutable(); }
+    ::mlir::Value getStateOut() { return getNewState(); }
+  }];
   let assemblyFormat = [{
     $q `,` $k `,` $v `decay` `(` $log_decay `)` `state` `(` $state `)`
     `at` `(` $position `)` attr-dict `:`
