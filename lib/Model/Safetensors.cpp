@@ -1,6 +1,7 @@
 //===- Safetensors.cpp - memory-mapped safetensors checkpoints ------------===//
 
 #include "retnet/Model/Safetensors.h"
+#include "retnet/Support/Extents.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -108,16 +109,17 @@ Expected<Safetensors> Safetensors::open(StringRef path) {
       return fileError(path, "tensor '" + name + "' has unsupported dtype '" +
                                  *dtypeName + "' (expected F32, F16 or BF16)");
     TensorView view{name.str(), *dtype, {}, nullptr, 0};
-    uint64_t elements = 1;
     for (const json::Value &d : *shape) {
       std::optional<int64_t> dim = d.getAsInteger();
-      if (!dim || *dim < 0 || *dim > (int64_t(1) << 40))
+      if (!dim || *dim < 0)
         return fileError(path, "tensor '" + name + "' has a malformed shape");
       view.shape.push_back(*dim);
-      elements *= uint64_t(*dim);
-      if (elements > (uint64_t(1) << 40))
-        return fileError(path, "tensor '" + name + "' is too large");
     }
+    std::optional<int64_t> elements = boundedProduct(view.shape);
+    if (!elements)
+      return fileError(path, "tensor '" + name + "' has shape " +
+                                 npy::shapeString(view.shape) +
+                                 ", more than 2^40 elements");
     std::optional<int64_t> begin, end;
     if (offsets->size() == 2) {
       begin = (*offsets)[0].getAsInteger();
@@ -131,7 +133,7 @@ Expected<Safetensors> Safetensors::open(StringRef path) {
                        formatv("tensor '{0}': data_offsets [{1}, {2}] out of "
                                "range (the data section holds {3} bytes)",
                                name, *begin, *end, dataSection.size()));
-    uint64_t need = elements * itemSize(*dtype);
+    uint64_t need = uint64_t(*elements) * itemSize(*dtype);
     if (uint64_t(*end - *begin) != need)
       return fileError(path,
                        formatv("tensor '{0}': data_offsets span {1} bytes, "

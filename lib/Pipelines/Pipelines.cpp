@@ -27,12 +27,17 @@ constexpr llvm::StringLiteral kParallelTiles =
     "async-to-async-runtime,async-runtime-ref-counting,"
     "async-runtime-ref-counting-opt";
 
-/// Loops and the conversion to the LLVM dialect.
+/// Loops and the conversion to the LLVM dialect. Allocations call the
+/// runtime's `_mlir_memref_to_llvm_*` functions (see
+/// Runtime/MemrefAllocator.h), which report a failed allocation instead of
+/// returning null to code that would dereference it.
 constexpr llvm::StringLiteral kToLLVM =
     "scf-forall-to-for,convert-linalg-to-loops,"
     "convert-vector-to-scf{full-unroll},lower-affine,"
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-    "convert-vector-to-llvm,finalize-memref-to-llvm,convert-math-to-llvm,"
+    "convert-vector-to-llvm,finalize-memref-to-llvm{use-generic-functions=true}"
+    ","
+    "convert-math-to-llvm,"
     "convert-math-to-libm,"
     "convert-async-to-llvm,convert-to-llvm,"
     "reconcile-unrealized-casts,canonicalize";

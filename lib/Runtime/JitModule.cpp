@@ -3,6 +3,7 @@
 #include "retnet/Runtime/JitModule.h"
 #include "retnet/Dialect/Retention/IR/RetentionDialect.h"
 #include "retnet/Pipelines/Pipelines.h"
+#include "retnet/Runtime/MemrefAllocator.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -202,6 +203,7 @@ JitModule::compile(ModuleOp module, const Options &options) {
   if (!engine)
     return engine.takeError();
   jit->engine = std::move(*engine);
+  registerMemrefAllocator(*jit->engine);
   // Materialise (code-generate) every entry point now, so that compile() and
   // not the first call pays for LLVM's code generation.
   for (const auto &entry : jit->signatures)
@@ -280,17 +282,22 @@ JitModule::call(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args) {
           engine->invokePacked(("_mlir_ciface_" + name).str(), packed))
     return std::move(err);
 
+  // The caller owns the returned buffers, except arguments returned as they
+  // are; results may share a buffer, which is freed once, after every result
+  // has been read.
   std::vector<npy::Array> results;
+  llvm::SmallPtrSet<void *, 4> owned;
   const int64_t *desc = resultStorage.data();
   for (Type t : sig->getResults()) {
     auto tensor = cast<RankedTensorType>(t);
     results.push_back(readResult(desc, tensor));
-    // The caller owns returned buffers, except an argument returned as is.
     void *alloc = reinterpret_cast<void *>(desc[0]);
     if (llvm::none_of(
             args, [&](const npy::Array *a) { return a->data.get() == alloc; }))
-      std::free(alloc);
+      owned.insert(alloc);
     desc += 3 + 2 * tensor.getRank();
   }
+  for (void *alloc : owned)
+    std::free(alloc);
   return results;
 }

@@ -1,6 +1,8 @@
 //===- Npy.cpp - reading and writing NumPy .npy files ---------------------===//
 
 #include "retnet/Runtime/Npy.h"
+#include "retnet/Support/Extents.h"
+#include "retnet/Support/Memory.h"
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
@@ -90,12 +92,16 @@ int64_t Array::numElements() const {
 
 Array Array::allocate(DType dtype, ArrayRef<int64_t> shape) {
   Array a{dtype, shape.vec(), nullptr};
-  size_t bytes = std::max<size_t>(a.numBytes(), 1);
-  size_t rounded = (bytes + 63) / 64 * 64;
-  void *mem = std::aligned_alloc(64, rounded);
-  if (!mem)
-    report_fatal_error("out of memory allocating an array");
-  std::memset(mem, 0, rounded);
+  std::optional<int64_t> elements = boundedProduct(shape);
+  if (!elements) {
+    double bytes = double(itemSize(dtype));
+    for (int64_t d : shape)
+      bytes *= double(d);
+    reportOutOfMemory(bytes);
+  }
+  uint64_t bytes = uint64_t(*elements) * itemSize(dtype);
+  void *mem = allocateOrExit(bytes);
+  std::memset(mem, 0, bytes);
   a.data = std::shared_ptr<char>(static_cast<char *>(mem), std::free);
   return a;
 }
@@ -192,22 +198,22 @@ Expected<Array> retnet::npy::read(StringRef path) {
     if (part.empty())
       continue;
     int64_t dim;
-    if (part.getAsInteger(10, dim) || dim < 0 || dim > (int64_t(1) << 40))
+    if (part.getAsInteger(10, dim) || dim < 0)
       return fail(path, "malformed .npy header: bad dimension '" + part + "'");
     shape.push_back(dim);
   }
-  int64_t elements = 1;
-  for (int64_t d : shape)
-    if ((elements *= d) > (int64_t(1) << 40))
-      return fail(path, "malformed .npy header: the array is too large");
-
-  Array array = Array::allocate(*dtype, shape);
-  size_t expected = array.numBytes();
+  // Check the claimed size against the limit and the file before allocating.
+  std::optional<int64_t> elements = boundedProduct(shape);
+  if (!elements)
+    return fail(path, "malformed .npy header: shape " + shapeString(shape) +
+                          " has more than 2^40 elements");
+  size_t expected = size_t(*elements) * itemSize(*dtype);
   size_t available = buf.size() - preamble - headerLen;
   if (available < expected)
     return fail(path, formatv("truncated data: shape {0} of {1} needs {2} "
                               "bytes, the file holds {3}",
                               shapeString(shape), d, expected, available));
+  Array array = Array::allocate(*dtype, shape);
   std::memcpy(array.data.get(), buf.data() + preamble + headerLen, expected);
   return array;
 }

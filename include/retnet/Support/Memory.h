@@ -1,0 +1,26 @@
+//===- Memory.h - allocation failures ---------------------------*- C++ -*-===//
+//
+// Running out of memory is a user error here (a huge shape, a long sequence
+// through the O(T^2) form), not a crash: the tools and the code they compile
+// report it and exit with status 1.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETNET_SUPPORT_MEMORY_H
+#define RETNET_SUPPORT_MEMORY_H
+
+#include <cstddef>
+#include <cstdint>
+
+namespace retnet {
+
+/// Prints "error: out of memory allocating N bytes" and exits with status 1.
+/// (A double: the size that failed may not fit in 64 bits.)
+[[noreturn]] void reportOutOfMemory(double bytes);
+
+/// 64-byte aligned storage for `bytes` (at least one byte), or
+/// reportOutOfMemory. Released with std::free.
+void *allocateOrExit(uint64_t bytes, uint64_t alignment = 64);
+
+} // namespace retnet
+
+#endif // RETNET_SUPPORT_MEMORY_H

@@ -1,0 +1,32 @@
+//===- Memory.cpp - allocation failures -----------------------------------===//
+
+#include "retnet/Support/Memory.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+void retnet::reportOutOfMemory(double bytes) {
+  std::fprintf(stderr, "error: out of memory allocating %.0f bytes\n", bytes);
+  std::fflush(stderr);
+  // Other threads may be inside compiled code: leave without running
+  // destructors under them.
+  std::_Exit(1);
+}
+
+void *retnet::allocateOrExit(uint64_t bytes, uint64_t alignment) {
+  // aligned_alloc takes powers of two from the pointer size up.
+  if (alignment < sizeof(void *) || (alignment & (alignment - 1)) != 0)
+    alignment = 64;
+  // aligned_alloc wants a size that is a multiple of the alignment; zero
+  // bytes still get a distinct pointer.
+  uint64_t rounded = bytes + alignment - 1;
+  if (rounded < bytes)
+    reportOutOfMemory(double(bytes));
+  rounded = rounded / alignment * alignment;
+  if (rounded == 0)
+    rounded = alignment;
+  void *mem = std::aligned_alloc(alignment, rounded);
+  if (!mem)
+    reportOutOfMemory(double(bytes));
+  return mem;
+}
