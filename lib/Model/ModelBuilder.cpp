@@ -14,6 +14,7 @@
 
 #include "retnet/Model/ModelBuilder.h"
 #include "retnet/Model/Weights.h"
+#include "retnet/Support/Extents.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -23,6 +24,7 @@
 #include <cmath>
 
 using namespace llvm;
+using namespace retnet;
 using namespace retnet::model;
 
 namespace {
@@ -544,6 +546,37 @@ std::string Emitter::build() {
   return text;
 }
 } // namespace
+
+llvm::Error retnet::model::checkForwardShape(const Config &c,
+                                             const ForwardShape &shape) {
+  auto fail = [](const Twine &msg) {
+    return createStringError(inconvertibleErrorCode(), msg);
+  };
+  if (shape.batch < 1 || shape.seq < 1 || shape.chunk < 1)
+    return fail(formatv("batch ({0}), sequence length ({1}) and chunk size "
+                        "({2}) must be at least 1",
+                        shape.batch, shape.seq, shape.chunk));
+  int64_t B = shape.batch, T = shape.seq;
+  int64_t widest = std::max({c.embedDim, c.valueEmbedDim, c.ffnDim});
+  struct Tensor {
+    const char *what;
+    SmallVector<int64_t> dims;
+  };
+  SmallVector<Tensor> tensors = {
+      {"the logits [batch, seq, vocab]", {B, T, c.vocabSize}},
+      {"an activation [batch, seq, width]", {B, T, widest}},
+      {"the state [layers, batch, heads, key dim, value dim]",
+       {c.layers, B, c.heads, c.keyHeadDim(), c.valueHeadDim()}}};
+  if (shape.form == Form::Parallel)
+    tensors.push_back(
+        {"the scores [batch, heads, seq, seq]", {B, c.heads, T, T}});
+  for (const Tensor &t : tensors)
+    if (!boundedProduct(t.dims))
+      return fail(formatv("batch {0} with sequence length {1} is too large: "
+                          "{2} would have more than 2^40 elements",
+                          B, T, t.what));
+  return Error::success();
+}
 
 std::string retnet::model::buildForward(const Config &config,
                                         const ForwardShape &shape) {

@@ -195,6 +195,8 @@ struct Forward {
 Expected<Forward> compileForward(mlir::MLIRContext &context,
                                  const Config &config,
                                  const ForwardShape &shape) {
+  if (Error e = checkForwardShape(config, shape))
+    return std::move(e);
   auto start = Clock::now();
   std::string source = buildForward(config, shape);
   mlir::OwningOpRef<mlir::ModuleOp> module =
@@ -295,6 +297,9 @@ Expected<npy::Array> computeLogits(mlir::MLIRContext &context, const Model &m,
                                    const npy::Array &tokens, Form f) {
   int64_t B = tokens.shape[0], T = tokens.shape[1], V = m.config.vocabSize;
   bool stepwise = f == Form::Recurrent;
+  if (Error e =
+          checkForwardShape(m.config, {f, B, T, effectiveChunk(m.config)}))
+    return std::move(e);
   auto fwd = compileForward(context, m.config,
                             {f, B, stepwise ? 1 : T, effectiveChunk(m.config)});
   if (!fwd)
@@ -456,8 +461,10 @@ int emit(mlir::MLIRContext &context) {
   if (!m)
     return fail(toString(m.takeError()));
   int64_t seq = form == Form::Recurrent ? 1 : int64_t(emitSeq);
-  std::string source = buildForward(
-      m->config, {form, emitBatch, seq, effectiveChunk(m->config)});
+  ForwardShape shape{form, emitBatch, seq, effectiveChunk(m->config)};
+  if (Error e = checkForwardShape(m->config, shape))
+    return fail(toString(std::move(e)));
+  std::string source = buildForward(m->config, shape);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(source, &context);
   if (!module) {

@@ -14,6 +14,8 @@
 
 #include "retnet/Model/Config.h"
 
+#include "llvm/Support/Error.h"
+
 #include <string>
 
 namespace retnet::model {
@@ -27,6 +29,13 @@ struct ForwardShape {
   /// Rows per chunk of the chunkwise form.
   int64_t chunk = 512;
 };
+
+/// Checks a shape before anything is built for it: batch, sequence and chunk
+/// at least 1, and every tensor of the forward pass (activations, logits, the
+/// parallel form's [B, H, T, T] scores, the stacked state) at most 2^40
+/// elements, so that no size computation can overflow. The error names the
+/// tensor that is too large.
+llvm::Error checkForwardShape(const Config &config, const ForwardShape &shape);
 
 /// The source of a module holding
 ///

@@ -57,6 +57,12 @@ elif case == "wrong-shape":
     b, e = header[name]["data_offsets"]
     header[name]["shape"] = list(reversed(header[name]["shape"]))
     write(header, data)
+elif case == "overflowing-shape":
+    # 2^40 * 2^40 * 16 wraps to 0 elements in 64 bits.
+    header[name]["shape"] = [1 << 40, 1 << 40, 16]
+    b, e = header[name]["data_offsets"]
+    header[name]["data_offsets"] = [b, b]
+    write(header, data)
 elif case == "missing-tensor":
     del header[name]
     write(header, data)
