@@ -63,9 +63,15 @@ Expected<Safetensors> Safetensors::open(StringRef path) {
                             /*RequiresNullTerminator=*/false);
   if (std::error_code ec = file.getError())
     return fileError(path, "cannot open: " + ec.message());
+  return parse(std::move(*file), path);
+}
+
+Expected<Safetensors>
+Safetensors::parse(std::unique_ptr<llvm::MemoryBuffer> contents,
+                   StringRef path) {
   Safetensors st;
   st.filePath = path.str();
-  st.buffer = std::move(*file);
+  st.buffer = std::move(contents);
   StringRef buf = st.buffer->getBuffer();
 
   if (buf.size() < 8)

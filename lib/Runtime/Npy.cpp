@@ -144,8 +144,10 @@ Expected<Array> retnet::npy::read(StringRef path) {
                             /*RequiresNullTerminator=*/false);
   if (std::error_code ec = fileOrErr.getError())
     return fail(path, "cannot open: " + ec.message());
-  StringRef buf = (*fileOrErr)->getBuffer();
+  return parse((*fileOrErr)->getBuffer(), path);
+}
 
+Expected<Array> retnet::npy::parse(StringRef buf, StringRef path) {
   if (buf.size() < kMagicLen + 2 ||
       !buf.starts_with(StringRef(kMagic, kMagicLen)))
     return fail(path, "not an .npy file (missing \\x93NUMPY magic)");

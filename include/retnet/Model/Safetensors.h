@@ -41,6 +41,9 @@ class Safetensors {
 public:
   /// Maps `path` and validates its header and byte ranges.
   static llvm::Expected<Safetensors> open(llvm::StringRef path);
+  /// Validates a checkpoint held in memory; `path` names it in errors.
+  static llvm::Expected<Safetensors>
+  parse(std::unique_ptr<llvm::MemoryBuffer> contents, llvm::StringRef path);
 
   const TensorView *find(llvm::StringRef name) const;
   const std::vector<TensorView> &tensors() const { return views; }

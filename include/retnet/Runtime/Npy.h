@@ -40,6 +40,8 @@ struct Array {
 
 /// Reads `path` ("-" is not allowed: inputs are files).
 llvm::Expected<Array> read(llvm::StringRef path);
+/// Parses the contents of an .npy file; `path` names it in errors.
+llvm::Expected<Array> parse(llvm::StringRef contents, llvm::StringRef path);
 /// Writes `array` to `path` in format version 1.0.
 llvm::Error write(llvm::StringRef path, const Array &array);
 
