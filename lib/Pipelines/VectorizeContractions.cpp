@@ -91,8 +91,7 @@ FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
     return failure();
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
-  if (failed(dims) || dims->m.empty() || dims->n.empty() ||
-      dims->k.size() != 1)
+  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.size() != 1)
     return failure();
   // The register block spans the M and N dimensions that index the output
   // innermost (e.g. the panel lanes of a packed weight); every other output
@@ -107,8 +106,7 @@ FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
   };
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<int64_t> blocks(ranges.size(), 1), steps(ranges.size(), 0);
-  unsigned m = innermost(dims->m), n = innermost(dims->n),
-           k = dims->k.front();
+  unsigned m = innermost(dims->m), n = innermost(dims->n), k = dims->k.front();
   blocks[m] = largestDivisorUpTo(ranges[m], kBlockM);
   blocks[n] = largestDivisorUpTo(ranges[n], kBlockN);
   blocks[k] = 0;
