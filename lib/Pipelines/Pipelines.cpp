@@ -2,7 +2,11 @@
 
 #include "retnet/Pipelines/Pipelines.h"
 #include "retnet/Conversion/Passes.h"
+#include "retnet/Dialect/Retention/IR/RetentionDialect.h"
 #include "retnet/Dialect/Retention/Transforms/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 
 #include "mlir/Transforms/Passes.h"
 
@@ -53,6 +57,7 @@ void retnet::buildRetentionToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertRetentionToLinalgPass());
   addPipeline(pm, kBufferize);
   addPipeline(pm, kToLLVM);
+  pm.addPass(createCheckLLVMContractPass());
 }
 
 void retnet::buildRetentionFusedToLLVMPipeline(OpPassManager &pm) {
@@ -65,6 +70,22 @@ void retnet::buildRetentionFusedToLLVMPipeline(OpPassManager &pm) {
   addPipeline(pm, kBufferize);
   addPipeline(pm, kParallelTiles);
   addPipeline(pm, kToLLVM);
+  pm.addPass(createCheckLLVMContractPass());
+}
+
+LogicalResult retnet::lowerForHostCPU(ModuleOp module, CpuLowering lowering) {
+  PassManager pm(module.getContext());
+  if (lowering == CpuLowering::Fused)
+    buildRetentionFusedToLLVMPipeline(pm);
+  else
+    buildRetentionToLLVMPipeline(pm);
+  return pm.run(module);
+}
+
+void retnet::registerPipelineDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<retention::RetentionDialect>();
 }
 
 void retnet::registerRetnetPipelines() {

@@ -1,6 +1,7 @@
 //===- RecordEntrySignatures.cpp - keep entry signatures for runners ------===//
 
 #include "retnet/Pipelines/Pipelines.h"
+#include "retnet/Support/EntrySignature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

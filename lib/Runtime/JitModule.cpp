@@ -1,17 +1,13 @@
 //===- JitModule.cpp - JIT-compile lowered modules and call them ----------===//
 
 #include "retnet/Runtime/JitModule.h"
-#include "retnet/Dialect/Retention/IR/RetentionDialect.h"
-#include "retnet/Pipelines/Pipelines.h"
 #include "retnet/Runtime/MemrefAllocator.h"
+#include "retnet/Support/EntrySignature.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -89,11 +85,9 @@ bool isScalar(Type t) {
 }
 } // namespace
 
-void runtime::registerJitDialects(DialectRegistry &registry) {
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
+void runtime::registerJitTranslations(DialectRegistry &registry) {
+  registry.insert<LLVM::LLVMDialect>();
   registerAllToLLVMIRTranslations(registry);
-  registry.insert<retention::RetentionDialect>();
 }
 
 std::optional<npy::DType> runtime::dtypeFor(Type elem) {
@@ -157,15 +151,7 @@ JitModule::~JitModule() {
 }
 
 llvm::Expected<std::unique_ptr<JitModule>>
-JitModule::compile(ModuleOp module, const Options &options) {
-  PassManager pm(module.getContext());
-  if (options.pipeline == Pipeline::Fused)
-    buildRetentionFusedToLLVMPipeline(pm);
-  else
-    buildRetentionToLLVMPipeline(pm);
-  if (failed(pm.run(module)))
-    return error("lowering to the LLVM dialect failed");
-
+JitModule::load(ModuleOp module, const Options &options) {
   std::unique_ptr<JitModule> jit(new JitModule());
   for (auto func : module.getOps<LLVM::LLVMFuncOp>())
     if (auto attr = func->getAttrOfType<TypeAttr>(kSignatureAttrName);

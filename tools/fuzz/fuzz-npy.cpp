@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "retnet/Runtime/Npy.h"
+#include "retnet/Support/Npy.h"
 
 #include <cstring>
 

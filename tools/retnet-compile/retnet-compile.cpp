@@ -17,7 +17,7 @@
 #include "retnet/Model/Weights.h"
 #include "retnet/Pipelines/Pipelines.h"
 #include "retnet/Runtime/JitModule.h"
-#include "retnet/Runtime/Npy.h"
+#include "retnet/Support/Npy.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllPasses.h"
@@ -205,7 +205,10 @@ Expected<Forward> compileForward(mlir::MLIRContext &context,
     return createStringError(inconvertibleErrorCode(),
                              "internal error: the generated model IR does "
                              "not parse");
-  auto jit = rt::JitModule::compile(*module, {});
+  if (failed(lowerForHostCPU(*module, CpuLowering::Fused)))
+    return createStringError(inconvertibleErrorCode(),
+                             "lowering the model to the LLVM dialect failed");
+  auto jit = rt::JitModule::load(*module, {});
   if (!jit)
     return jit.takeError();
   progress(formatv("compiled the {0} forward for batch {1}, {2} token(s) in "
@@ -517,7 +520,8 @@ int main(int argc, char **argv) {
                               "retnet-mlir model driver: compile and run "
                               "RetNet models\n");
   mlir::DialectRegistry registry;
-  rt::registerJitDialects(registry);
+  registerPipelineDialects(registry);
+  rt::registerJitTranslations(registry);
   mlir::MLIRContext context(registry);
   if (runCmd)
     return runModel(context);

@@ -13,7 +13,8 @@
 
 #include "retnet/Pipelines/Pipelines.h"
 #include "retnet/Runtime/JitModule.h"
-#include "retnet/Runtime/Npy.h"
+#include "retnet/Support/EntrySignature.h"
+#include "retnet/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -50,14 +51,14 @@ static llvm::cl::opt<unsigned>
     repeat("repeat",
            llvm::cl::desc("Run N times and print the median wall time"),
            llvm::cl::init(1));
-static llvm::cl::opt<rt::Pipeline>
+static llvm::cl::opt<retnet::CpuLowering>
     pipeline("pipeline", llvm::cl::desc("Lowering of retention ops"),
              llvm::cl::values(
-                 clEnumValN(rt::Pipeline::Reference, "reference",
+                 clEnumValN(retnet::CpuLowering::Reference, "reference",
                             "retention-to-llvm (reference lowering)"),
-                 clEnumValN(rt::Pipeline::Fused, "fused",
+                 clEnumValN(retnet::CpuLowering::Fused, "fused",
                             "retention-fused-to-llvm (tiled, decay fused)")),
-             llvm::cl::init(rt::Pipeline::Fused));
+             llvm::cl::init(retnet::CpuLowering::Fused));
 static llvm::cl::opt<std::string> objectFile(
     "dump-object",
     llvm::cl::desc("Write the JIT-compiled object code to this file"),
@@ -120,7 +121,8 @@ FunctionType entrySignature(ModuleOp module) {
 
 int run() {
   DialectRegistry registry;
-  rt::registerJitDialects(registry);
+  retnet::registerPipelineDialects(registry);
+  rt::registerJitTranslations(registry);
   MLIRContext context(registry);
 
   std::string errorMessage;
@@ -162,11 +164,12 @@ int run() {
     arrays.push_back(std::move(*array));
   }
 
+  if (failed(retnet::lowerForHostCPU(*module, pipeline)))
+    return fail("cannot lower '" + inputFilename + "' to the LLVM dialect");
   rt::JitModule::Options options;
-  options.pipeline = pipeline;
   options.optLevel = optLevel;
   options.objectFile = objectFile;
-  auto jit = rt::JitModule::compile(*module, options);
+  auto jit = rt::JitModule::load(*module, options);
   if (!jit)
     return fail("cannot compile '" + inputFilename +
                 "': " + llvm::toString(jit.takeError()));

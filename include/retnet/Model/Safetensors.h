@@ -9,7 +9,7 @@
 #ifndef RETNET_MODEL_SAFETENSORS_H
 #define RETNET_MODEL_SAFETENSORS_H
 
-#include "retnet/Runtime/Npy.h"
+#include "retnet/Support/Npy.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/MemoryBuffer.h"

@@ -18,6 +18,18 @@ def RecordEntrySignaturesPass
   }];
 }
 
+def CheckLLVMContractPass
+    : Pass<"retnet-check-llvm-contract", "::mlir::ModuleOp"> {
+  let summary = "Fail unless only the LLVM dialect survived the lowering";
+  let description = [{
+    The output contract of the CPU pipelines (as torch-mlir checks its
+    backend contract): after them, the module holds nothing but LLVM dialect
+    ops, which the runtime can translate and JIT-compile. Any other op is an
+    error naming it, so a lowering gap is reported where it happens instead
+    of as a translation failure later.
+  }];
+}
+
 def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
   let summary = "Register-blocked vector kernels for static linalg "
                 "contractions on tensors";

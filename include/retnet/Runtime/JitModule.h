@@ -1,15 +1,17 @@
-//===- JitModule.h - JIT-compile lowered modules and call them --*- C++ -*-===//
+//===- JitModule.h - JIT-compile LLVM-dialect modules, call them -*- C++
+//-*-===//
 //
-// Lowers a module (retention, linalg or already-lowered IR) for the host CPU,
-// JIT-compiles it with MLIR's ExecutionEngine and calls its public functions
-// by their recorded tensor signatures (`retnet.signature`), exchanging
-// host arrays. Used by retnet-run and retnet-compile.
+// Takes a module already lowered to the LLVM dialect (by the CPU pipelines of
+// retnet/Pipelines), JIT-compiles it with MLIR's ExecutionEngine and calls
+// its public functions by their recorded tensor signatures
+// (`retnet.signature`, Support/EntrySignature.h), exchanging host arrays.
+// The runtime knows no pass or pipeline.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETNET_RUNTIME_JITMODULE_H
 #define RETNET_RUNTIME_JITMODULE_H
 
-#include "retnet/Runtime/Npy.h"
+#include "retnet/Support/Npy.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -25,11 +27,8 @@ class DialectRegistry;
 
 namespace retnet::runtime {
 
-/// The CPU lowering to use for retention ops.
-enum class Pipeline { Reference, Fused };
-
-/// Dialects, extensions and LLVM translations the JIT needs.
-void registerJitDialects(mlir::DialectRegistry &registry);
+/// The LLVM dialect and the translations to LLVM IR that load() needs.
+void registerJitTranslations(mlir::DialectRegistry &registry);
 
 /// The host array dtype for a tensor element type (f32, f16, bf16 as raw
 /// 16-bit, i32, i64), or none.
@@ -42,15 +41,14 @@ std::string checkArgument(mlir::Type type, const npy::Array &array);
 class JitModule {
 public:
   struct Options {
-    Pipeline pipeline = Pipeline::Fused;
     unsigned optLevel = 3;
     /// When set, the JIT object code is written there.
     std::string objectFile;
   };
 
-  /// Lowers `module` (modified in place) and compiles it.
+  /// JIT-compiles `module`, which holds only LLVM dialect ops.
   static llvm::Expected<std::unique_ptr<JitModule>>
-  compile(mlir::ModuleOp module, const Options &options);
+  load(mlir::ModuleOp module, const Options &options);
   ~JitModule();
 
   /// Worker threads of the async runtime that runs parallel tiles.

@@ -5,8 +5,8 @@
 // Every malformed file is an llvm::Error naming the file and the problem.
 //
 //===----------------------------------------------------------------------===//
-#ifndef RETNET_RUNTIME_NPY_H
-#define RETNET_RUNTIME_NPY_H
+#ifndef RETNET_SUPPORT_NPY_H
+#define RETNET_SUPPORT_NPY_H
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -57,4 +57,4 @@ std::string shapeString(llvm::ArrayRef<int64_t> shape);
 
 } // namespace retnet::npy
 
-#endif // RETNET_RUNTIME_NPY_H
+#endif // RETNET_SUPPORT_NPY_H

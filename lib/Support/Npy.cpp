@@ -1,6 +1,6 @@
 //===- Npy.cpp - reading and writing NumPy .npy files ---------------------===//
 
-#include "retnet/Runtime/Npy.h"
+#include "retnet/Support/Npy.h"
 #include "retnet/Support/Extents.h"
 #include "retnet/Support/Memory.h"
 
