@@ -132,26 +132,15 @@ bool retnet::detail::hasStaticShapes(Operation *op) {
          llvm::all_of(op->getResultTypes(), isStatic);
 }
 
-LogicalResult retnet::detail::lowerRetentionOps(
-    Operation *root, function_ref<bool(Operation *)> filter,
-    function_ref<SmallVector<Value>(OpBuilder &, Operation *)> lower) {
-  SmallVector<Operation *> ops;
+LogicalResult
+retnet::detail::checkStaticShapes(Operation *root,
+                                  function_ref<bool(Operation *)> filter) {
   bool ok = true;
-  root->walk([&](Operation *op) {
-    if (!isa<RetentionOpInterface>(op) || !filter(op))
-      return;
-    if (!hasStaticShapes(op)) {
-      op->emitOpError("lowering to linalg requires static shapes");
+  root->walk([&](RetentionOpInterface op) {
+    if (filter(op) && !hasStaticShapes(op)) {
+      op.emitOpError("lowering to linalg requires static shapes");
       ok = false;
     }
-    ops.push_back(op);
   });
-  if (!ok)
-    return failure();
-  IRRewriter rewriter(root->getContext());
-  for (Operation *op : ops) {
-    rewriter.setInsertionPoint(op);
-    rewriter.replaceOp(op, lower(rewriter, op));
-  }
-  return success();
+  return success(ok);
 }

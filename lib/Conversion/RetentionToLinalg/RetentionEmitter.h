@@ -346,13 +346,29 @@ protected:
 /// True when every operand and result of `op` has a static shape.
 bool hasStaticShapes(mlir::Operation *op);
 
-/// Replaces every retention op under `root` accepted by `filter` with the
-/// result of `lower`, after checking that all of them have static shapes
-/// (an error on each one that does not).
-llvm::LogicalResult lowerRetentionOps(
-    mlir::Operation *root, llvm::function_ref<bool(mlir::Operation *)> filter,
-    llvm::function_ref<llvm::SmallVector<Value>(OpBuilder &, mlir::Operation *)>
-        lower);
+/// Emits an error on every retention op under `root` accepted by `filter`
+/// that has a dynamic shape; fails if there is one.
+llvm::LogicalResult
+checkStaticShapes(mlir::Operation *root,
+                  llvm::function_ref<bool(mlir::Operation *)> filter);
+
+/// A pattern replacing a retention op with static shapes accepted by
+/// `Filter` by the values `Lower` emits for it.
+template <typename Lower, typename Filter>
+struct LowerRetentionPattern
+    : mlir::OpInterfaceRewritePattern<RetentionOpInterface> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  llvm::LogicalResult
+  matchAndRewrite(RetentionOpInterface op,
+                  mlir::PatternRewriter &rewriter) const override {
+    if (!Filter()(op.getOperation()))
+      return rewriter.notifyMatchFailure(op, "not a form of this lowering");
+    if (!hasStaticShapes(op))
+      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+    rewriter.replaceOp(op, Lower()(rewriter, op.getOperation()));
+    return llvm::success();
+  }
+};
 
 } // namespace retnet::detail
 

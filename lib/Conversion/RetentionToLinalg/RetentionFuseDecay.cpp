@@ -17,6 +17,8 @@
 #include "RetentionEmitter.h"
 #include "retnet/Conversion/RetentionToLinalg/RetentionToLinalg.h"
 
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
 namespace retnet {
 #define GEN_PASS_DEF_RETENTIONFUSEDECAYPASS
 #include "retnet/Conversion/Passes.h.inc"
@@ -115,17 +117,30 @@ std::pair<Value, Value> FusedEmitter::chunk(Value out, Value state,
   return {out, next};
 }
 
+struct LoopForms {
+  bool operator()(Operation *op) const {
+    return isa<ChunkwiseOp, RecurrentOp>(op);
+  }
+};
+struct FusedLowering {
+  SmallVector<Value> operator()(OpBuilder &b, Operation *op) const {
+    return FusedEmitter(b, op).lowerLoopForm(op);
+  }
+};
+
 struct RetentionFuseDecayPass
     : retnet::impl::RetentionFuseDecayPassBase<RetentionFuseDecayPass> {
   void runOnOperation() override {
-    auto lower = [](OpBuilder &b, Operation *op) -> SmallVector<Value> {
-      return FusedEmitter(b, op).lowerLoopForm(op);
-    };
-    if (failed(lowerRetentionOps(
-            getOperation(),
-            [](Operation *op) { return isa<ChunkwiseOp, RecurrentOp>(op); },
-            lower)))
-      signalPassFailure();
+    if (failed(checkStaticShapes(getOperation(), LoopForms())))
+      return signalPassFailure();
+    RewritePatternSet patterns(&getContext());
+    retnet::populateRetentionFuseDecayPatterns(patterns);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
 } // namespace
+
+void retnet::populateRetentionFuseDecayPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerRetentionPattern<FusedLowering, LoopForms>>(
+      patterns.getContext());
+}

@@ -10,6 +10,8 @@
 #include "retnet/Conversion/RetentionToLinalg/RetentionToLinalg.h"
 #include "RetentionEmitter.h"
 
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
 namespace retnet {
 #define GEN_PASS_DEF_CONVERTRETENTIONTOLINALGPASS
 #include "retnet/Conversion/Passes.h.inc"
@@ -103,19 +105,32 @@ std::pair<Value, Value> ReferenceEmitter::chunk(Value out, Value state,
 }
 
 namespace {
+struct AnyForm {
+  bool operator()(Operation *) const { return true; }
+};
+struct ReferenceLowering {
+  SmallVector<Value> operator()(OpBuilder &b, Operation *op) const {
+    ReferenceEmitter emitter(b, op);
+    if (isa<ParallelOp>(op))
+      return {emitter.parallel()};
+    return emitter.lowerLoopForm(op);
+  }
+};
+
 struct ConvertRetentionToLinalgPass
     : retnet::impl::ConvertRetentionToLinalgPassBase<
           ConvertRetentionToLinalgPass> {
   void runOnOperation() override {
-    auto lower = [](OpBuilder &b, Operation *op) -> SmallVector<Value> {
-      ReferenceEmitter emitter(b, op);
-      if (isa<ParallelOp>(op))
-        return {emitter.parallel()};
-      return emitter.lowerLoopForm(op);
-    };
-    if (failed(lowerRetentionOps(
-            getOperation(), [](Operation *) { return true; }, lower)))
-      signalPassFailure();
+    if (failed(checkStaticShapes(getOperation(), AnyForm())))
+      return signalPassFailure();
+    RewritePatternSet patterns(&getContext());
+    retnet::populateRetentionToLinalgPatterns(patterns);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
 } // namespace
+
+void retnet::populateRetentionToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerRetentionPattern<ReferenceLowering, AnyForm>>(
+      patterns.getContext());
+}

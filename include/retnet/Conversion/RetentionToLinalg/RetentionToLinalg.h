@@ -2,12 +2,21 @@
 #ifndef RETNET_CONVERSION_RETENTIONTOLINALG_RETENTIONTOLINALG_H
 #define RETNET_CONVERSION_RETENTIONTOLINALG_RETENTIONTOLINALG_H
 
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
 namespace retnet {
 /// The unit attribute by which retention-fuse-decay opts its per-chunk
 /// contractions (cache-resident tiles) into retnet-vectorize-contractions.
 inline constexpr llvm::StringLiteral kVectorizeAttrName = "retnet.vectorize";
+
+/// The reference lowering of all three forms with static shapes to linalg on
+/// tensors (convert-retention-to-linalg).
+void populateRetentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// The decay-fused lowering of chunkwise and recurrent ops with static shapes
+/// (retention-fuse-decay).
+void populateRetentionFuseDecayPatterns(mlir::RewritePatternSet &patterns);
 
 #define GEN_PASS_DECL_CONVERTRETENTIONTOLINALGPASS
 #define GEN_PASS_DECL_RETENTIONFUSEDECAYPASS

@@ -2,9 +2,11 @@
 
 #include "retnet/Dialect/Retention/IR/RetentionOps.h"
 #include "retnet/Dialect/Retention/Transforms/Passes.h"
+#include "retnet/Dialect/Retention/Transforms/Transforms.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace retnet::retention {
 #define GEN_PASS_DEF_RETENTIONCHUNKWISETOPARALLELPASS
@@ -14,9 +16,7 @@ namespace retnet::retention {
 using namespace mlir;
 using namespace retnet::retention;
 
-namespace {
-/// Why `op` cannot be expressed in the parallel form, or null if it can.
-const char *whyNotParallel(ChunkwiseOp op) {
+const char *retnet::retention::whyNotParallel(ChunkwiseOp op) {
   if (op.getInitialState() &&
       !matchPattern(op.getInitialState(), m_AnyZeroFloat()))
     return "it starts from a non-zero initial state";
@@ -27,24 +27,39 @@ const char *whyNotParallel(ChunkwiseOp op) {
   return nullptr;
 }
 
+namespace {
+struct ChunkwiseToParallel : OpRewritePattern<ChunkwiseOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ChunkwiseOp op,
+                                PatternRewriter &rewriter) const override {
+    if (const char *why = whyNotParallel(op))
+      return rewriter.notifyMatchFailure(op, why);
+    auto parallel = ParallelOp::create(
+        rewriter, op.getLoc(), op.getO().getType(), op.getQ(), op.getK(),
+        op.getV(), op.getLogDecay(), op.getNormalization(), op.getScaleAttr());
+    rewriter.replaceAllUsesWith(op.getO(), parallel.getO());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct RetentionChunkwiseToParallelPass
     : retnet::retention::impl::RetentionChunkwiseToParallelPassBase<
           RetentionChunkwiseToParallelPass> {
   void runOnOperation() override {
-    IRRewriter rewriter(&getContext());
-    getOperation()->walk([&](ChunkwiseOp op) {
-      if (const char *why = whyNotParallel(op)) {
-        op.emitRemark() << "not converted to the parallel form: " << why;
-        return;
-      }
-      rewriter.setInsertionPoint(op);
-      auto parallel =
-          ParallelOp::create(rewriter, op.getLoc(), op.getO().getType(),
-                             op.getQ(), op.getK(), op.getV(), op.getLogDecay(),
-                             op.getNormalization(), op.getScaleAttr());
-      rewriter.replaceAllUsesWith(op.getO(), parallel.getO());
-      rewriter.eraseOp(op);
+    RewritePatternSet patterns(&getContext());
+    populateChunkwiseToParallelPatterns(patterns);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    // Say why the ops that remain were left alone.
+    getOperation()->walk([](ChunkwiseOp op) {
+      op.emitRemark() << "not converted to the parallel form: "
+                      << whyNotParallel(op);
     });
   }
 };
 } // namespace
+
+void retnet::retention::populateChunkwiseToParallelPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<ChunkwiseToParallel>(patterns.getContext());
+}

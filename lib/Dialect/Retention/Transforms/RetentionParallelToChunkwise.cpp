@@ -5,6 +5,7 @@
 #include "retnet/Dialect/Retention/Transforms/Transforms.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace retnet::retention {
 #define GEN_PASS_DEF_RETENTIONPARALLELTOCHUNKWISEPASS
@@ -34,6 +35,17 @@ ChunkwiseOp retnet::retention::convertParallelToChunkwise(
 }
 
 namespace {
+struct ParallelToChunkwise : OpRewritePattern<ParallelOp> {
+  ParallelToChunkwise(MLIRContext *context, int64_t chunkSize)
+      : OpRewritePattern(context), chunkSize(chunkSize) {}
+  LogicalResult matchAndRewrite(ParallelOp op,
+                                PatternRewriter &rewriter) const override {
+    convertParallelToChunkwise(rewriter, op, chunkSize);
+    return success();
+  }
+  int64_t chunkSize;
+};
+
 struct RetentionParallelToChunkwisePass
     : retnet::retention::impl::RetentionParallelToChunkwisePassBase<
           RetentionParallelToChunkwisePass> {
@@ -45,10 +57,14 @@ struct RetentionParallelToChunkwisePass
                                   << static_cast<int64_t>(chunkSize);
       return signalPassFailure();
     }
-    IRRewriter rewriter(&getContext());
-    getOperation()->walk([&](ParallelOp op) {
-      convertParallelToChunkwise(rewriter, op, chunkSize);
-    });
+    RewritePatternSet patterns(&getContext());
+    populateParallelToChunkwisePatterns(patterns, chunkSize);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
 } // namespace
+
+void retnet::retention::populateParallelToChunkwisePatterns(
+    RewritePatternSet &patterns, int64_t chunkSize) {
+  patterns.add<ParallelToChunkwise>(patterns.getContext(), chunkSize);
+}

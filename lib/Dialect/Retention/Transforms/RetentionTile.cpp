@@ -47,7 +47,7 @@ struct RetentionTilePass
 
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa<ParallelOp, ChunkwiseOp, RecurrentOp>(op))
+      if (isa<RetentionOpInterface>(op))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());

@@ -1,4 +1,10 @@
-//===- Transforms.h - retention rewrites shared by passes -------*- C++ -*-===//
+//===- Transforms.h - retention rewrite patterns ----------------*- C++ -*-===//
+//
+// The form conversions as pattern sets, for passes here and for other
+// compilers' pattern drivers. Each pattern replaces one op by an op of
+// another form computing the same function.
+//
+//===----------------------------------------------------------------------===//
 #ifndef RETNET_DIALECT_RETENTION_TRANSFORMS_TRANSFORMS_H
 #define RETNET_DIALECT_RETENTION_TRANSFORMS_TRANSFORMS_H
 
@@ -7,10 +13,28 @@
 #include "mlir/IR/PatternMatch.h"
 
 namespace retnet::retention {
+
 /// Replaces `op` by a chunkwise op with no initial state and the given chunk
 /// size (the same function) and returns it; its final state is unused.
 ChunkwiseOp convertParallelToChunkwise(mlir::RewriterBase &rewriter,
                                        ParallelOp op, int64_t chunkSize);
+
+/// parallel -> chunkwise with `chunkSize` (positive) rows per chunk.
+void populateParallelToChunkwisePatterns(mlir::RewritePatternSet &patterns,
+                                         int64_t chunkSize);
+
+/// parallel and chunkwise -> recurrent (from a zero state at position 0
+/// where the op has none).
+void populateToRecurrentPatterns(mlir::RewritePatternSet &patterns);
+
+/// chunkwise -> parallel, where the chunkwise op is the parallel function
+/// (see whyNotParallel).
+void populateChunkwiseToParallelPatterns(mlir::RewritePatternSet &patterns);
+
+/// Why `op` is not the parallel function (a non-zero initial state, a first
+/// row not at position 0, a used final state), or null when it is.
+const char *whyNotParallel(ChunkwiseOp op);
+
 } // namespace retnet::retention
 
 #endif // RETNET_DIALECT_RETENTION_TRANSFORMS_TRANSFORMS_H
