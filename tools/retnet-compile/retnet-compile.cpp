@@ -23,9 +23,6 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
-#include "retnet/Conversion/Passes.h"
-#include "retnet/Dialect/Retention/Transforms/Passes.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -93,12 +90,13 @@ static cl::opt<int64_t> maxNewTokens("max-new-tokens",
 enum class Stage { Retention, Linalg, LLVM, PTX };
 static cl::opt<Stage> stage(
     "stage", cl::desc("IR stage to print"),
-    cl::values(clEnumValN(Stage::Retention, "retention",
-                          "the decoder as built (retention + linalg ops)"),
-               clEnumValN(Stage::Linalg, "linalg",
-                          "after tiling and decay fusion"),
-               clEnumValN(Stage::LLVM, "llvm", "the LLVM dialect"),
-               clEnumValN(Stage::PTX, "ptx", "PTX for the GPU")),
+    cl::values(
+        clEnumValN(Stage::Retention, "retention",
+                   "the decoder as built (retention + linalg ops)"),
+        clEnumValN(Stage::Linalg, "linalg",
+                   "retention-fused-to-linalg: the fused kernels on tensors"),
+        clEnumValN(Stage::LLVM, "llvm", "the LLVM dialect"),
+        clEnumValN(Stage::PTX, "ptx", "PTX for the GPU")),
     cl::init(Stage::Retention), cl::sub(emitCmd));
 static cl::opt<int64_t> emitSeq("seq", cl::desc("Sequence length to emit for"),
                                 cl::init(16), cl::sub(emitCmd));
@@ -475,14 +473,10 @@ int emit(mlir::MLIRContext &context) {
     return fail("internal error: the generated model IR does not parse");
   }
   mlir::PassManager pm(&context);
-  if (stage == Stage::Linalg) {
-    pm.addPass(retention::createRetentionTilePass());
-    pm.addPass(mlir::createCanonicalizerPass());
-    pm.addPass(createRetentionFuseDecayPass());
-    pm.addPass(mlir::createCanonicalizerPass());
-  } else if (stage == Stage::LLVM) {
-    buildRetentionFusedToLLVMPipeline(pm);
-  }
+  if (stage == Stage::Linalg)
+    buildRetentionFusedToLinalgPipeline(pm, FusedPipelineOptions());
+  else if (stage == Stage::LLVM)
+    buildRetentionFusedToLLVMPipeline(pm, FusedPipelineOptions());
   if (failed(pm.run(*module)))
     return fail("lowering failed");
   module->print(outs());

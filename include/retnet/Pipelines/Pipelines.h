@@ -17,9 +17,28 @@ namespace retnet {
 /// the reference lowering, bufferization, loops and the LLVM conversion.
 void buildRetentionToLLVMPipeline(mlir::OpPassManager &pm);
 
-/// The optimised CPU pipeline: retention-tile and retention-fuse-decay, then
-/// the same bufferization and LLVM conversion.
-void buildRetentionFusedToLLVMPipeline(mlir::OpPassManager &pm);
+/// Options of the fused pipelines; the tiling passes own their defaults.
+struct FusedPipelineOptions
+    : public mlir::PassPipelineOptions<FusedPipelineOptions> {
+  ListOption<int64_t> tileSizes{
+      *this, "tile-sizes",
+      llvm::cl::desc("retention-tile: tile sizes of batch, heads, value dim "
+                     "(default 1,1,0)")};
+  Option<int64_t> chunkSize{
+      *this, "chunk-size",
+      llvm::cl::desc("retention-tile: rows per chunk (0: min(T, 64))"),
+      llvm::cl::init(0)};
+};
+
+/// The fused retention kernels on tensors: retention-tile,
+/// retention-fuse-decay and the register-blocked vector contractions.
+void buildRetentionFusedToLinalgPipeline(mlir::OpPassManager &pm,
+                                         const FusedPipelineOptions &options);
+
+/// The optimised CPU pipeline: the fused kernels, then the same
+/// bufferization and LLVM conversion, with tiles on the async runtime.
+void buildRetentionFusedToLLVMPipeline(mlir::OpPassManager &pm,
+                                       const FusedPipelineOptions &options);
 
 /// The lowering of retention ops on the host CPU.
 enum class CpuLowering { Reference, Fused };
