@@ -14,6 +14,7 @@ config.test_exec_root = os.path.join(config.retnet_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%retnet_obj_root", config.retnet_obj_root))
 config.substitutions.append(("%python", config.python_with_numpy))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Integration", "Inputs")))
 
