@@ -15,6 +15,9 @@ config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%retnet_obj_root", config.retnet_obj_root))
+# Debian's stock mlir-opt and the plugin it loads (test/Plugin).
+config.substitutions.append(("%stock_mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
+config.substitutions.append(("%retnet_plugin", os.path.join(config.retnet_obj_root, "lib", "RetnetPlugin.so")))
 config.substitutions.append(("%python", config.python_with_numpy))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Integration", "Inputs")))
 
@@ -40,6 +43,10 @@ def has_numpy(python):
 
 if has_numpy(config.python_with_numpy):
     config.available_features.add("numpy")
+# The stock mlir-opt is not instrumented: it cannot load a sanitizer build's
+# plugin.
+if config.retnet_sanitize.upper() not in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("plugin")
 if config.cuda_toolkit and os.path.exists(os.path.join(config.cuda_toolkit, "bin", "ptxas")):
     config.available_features.add("ptxas")
     config.substitutions.append(("%cuda_toolkit", config.cuda_toolkit))
