@@ -28,7 +28,8 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.retnet_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["retnet-opt", "retnet-run", "retnet-compile"], tool_dirs)
+llvm_config.add_tool_substitutions(["retnet-opt", "retnet-run", "retnet-compile",
+                                    "retnet-capi-test"], tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.retnet_tools_dir, append_path=True)
 
