@@ -7,6 +7,7 @@
 
 #include "retnet/Conversion/Passes.h"
 #include "retnet/Dialect/Retention/IR/RetentionDialect.h"
+#include "retnet/Dialect/Retention/TransformOps/RetentionTransformOps.h"
 #include "retnet/Dialect/Retention/Transforms/Passes.h"
 #include "retnet/Pipelines/Pipelines.h"
 
@@ -29,6 +30,7 @@ int main(int argc, char **argv) {
   // gpu-module-to-binary and friends translate nested modules to LLVM IR.
   mlir::registerAllToLLVMIRTranslations(registry);
   registry.insert<retnet::retention::RetentionDialect>();
+  retnet::retention::registerTransformDialectExtension(registry);
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "retnet-mlir optimizer driver\n", registry));

@@ -14,6 +14,7 @@
 
 #include "retnet/Conversion/Passes.h"
 #include "retnet/Dialect/Retention/IR/RetentionDialect.h"
+#include "retnet/Dialect/Retention/TransformOps/RetentionTransformOps.h"
 #include "retnet/Dialect/Retention/Transforms/Passes.h"
 #include "retnet/Pipelines/Pipelines.h"
 
@@ -28,6 +29,7 @@ mlirGetDialectPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "Retention", LLVM_VERSION_STRING,
           [](DialectRegistry *registry) {
             registry->insert<retnet::retention::RetentionDialect>();
+            retnet::retention::registerTransformDialectExtension(*registry);
           }};
 }
 

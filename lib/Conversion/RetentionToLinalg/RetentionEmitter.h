@@ -352,8 +352,21 @@ llvm::LogicalResult
 checkStaticShapes(mlir::Operation *root,
                   llvm::function_ref<bool(mlir::Operation *)> filter);
 
-/// A pattern replacing a retention op with static shapes accepted by
-/// `Filter` by the values `Lower` emits for it.
+/// Replaces `op` by the values `Lower` emits for it when it is a retention
+/// op with static shapes accepted by `Filter`; fails without rewriting
+/// otherwise.
+template <typename Lower, typename Filter>
+llvm::LogicalResult lowerOne(mlir::RewriterBase &rewriter,
+                             mlir::Operation *op) {
+  if (!isa<RetentionOpInterface>(op) || !Filter()(op) || !hasStaticShapes(op))
+    return llvm::failure();
+  mlir::OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  rewriter.replaceOp(op, Lower()(rewriter, op));
+  return llvm::success();
+}
+
+/// The pattern form of lowerOne.
 template <typename Lower, typename Filter>
 struct LowerRetentionPattern
     : mlir::OpInterfaceRewritePattern<RetentionOpInterface> {
@@ -361,12 +374,7 @@ struct LowerRetentionPattern
   llvm::LogicalResult
   matchAndRewrite(RetentionOpInterface op,
                   mlir::PatternRewriter &rewriter) const override {
-    if (!Filter()(op.getOperation()))
-      return rewriter.notifyMatchFailure(op, "not a form of this lowering");
-    if (!hasStaticShapes(op))
-      return rewriter.notifyMatchFailure(op, "dynamic shapes");
-    rewriter.replaceOp(op, Lower()(rewriter, op.getOperation()));
-    return llvm::success();
+    return lowerOne<Lower, Filter>(rewriter, op);
   }
 };
 

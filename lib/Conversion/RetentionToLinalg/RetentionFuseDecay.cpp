@@ -144,3 +144,8 @@ void retnet::populateRetentionFuseDecayPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerRetentionPattern<FusedLowering, LoopForms>>(
       patterns.getContext());
 }
+
+LogicalResult retnet::lowerRetentionFuseDecay(RewriterBase &rewriter,
+                                              Operation *op) {
+  return lowerOne<FusedLowering, LoopForms>(rewriter, op);
+}

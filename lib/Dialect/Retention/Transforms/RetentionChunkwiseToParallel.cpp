@@ -27,6 +27,21 @@ const char *retnet::retention::whyNotParallel(ChunkwiseOp op) {
   return nullptr;
 }
 
+FailureOr<ParallelOp>
+retnet::retention::convertChunkwiseToParallel(RewriterBase &rewriter,
+                                              ChunkwiseOp op) {
+  if (whyNotParallel(op))
+    return failure();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  auto parallel = ParallelOp::create(
+      rewriter, op.getLoc(), op.getO().getType(), op.getQ(), op.getK(),
+      op.getV(), op.getLogDecay(), op.getNormalization(), op.getScaleAttr());
+  rewriter.replaceAllUsesWith(op.getO(), parallel.getO());
+  rewriter.eraseOp(op);
+  return parallel;
+}
+
 namespace {
 struct ChunkwiseToParallel : OpRewritePattern<ChunkwiseOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -34,12 +49,7 @@ struct ChunkwiseToParallel : OpRewritePattern<ChunkwiseOp> {
                                 PatternRewriter &rewriter) const override {
     if (const char *why = whyNotParallel(op))
       return rewriter.notifyMatchFailure(op, why);
-    auto parallel = ParallelOp::create(
-        rewriter, op.getLoc(), op.getO().getType(), op.getQ(), op.getK(),
-        op.getV(), op.getLogDecay(), op.getNormalization(), op.getScaleAttr());
-    rewriter.replaceAllUsesWith(op.getO(), parallel.getO());
-    rewriter.eraseOp(op);
-    return success();
+    return convertChunkwiseToParallel(rewriter, op);
   }
 };
 

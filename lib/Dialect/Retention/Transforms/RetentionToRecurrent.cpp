@@ -17,41 +17,49 @@ namespace retnet::retention {
 using namespace mlir;
 using namespace retnet::retention;
 
+FailureOr<RecurrentOp>
+retnet::retention::convertToRecurrent(RewriterBase &rewriter,
+                                      RetentionOpInterface op) {
+  if (isa<RecurrentOp>(op))
+    return failure();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  Location loc = op->getLoc();
+  OpOperand *stateIn = op.getStateInOperand();
+  Value state = stateIn ? stateIn->get() : Value();
+  if (!state) {
+    auto qType = cast<RankedTensorType>(op.getQ().getType());
+    auto vType = cast<RankedTensorType>(op.getV().getType());
+    auto stateType =
+        RankedTensorType::get({qType.getDimSize(0), qType.getDimSize(1),
+                               qType.getDimSize(3), vType.getDimSize(3)},
+                              rewriter.getF32Type());
+    state = arith::ConstantOp::create(rewriter, loc,
+                                      DenseElementsAttr::get(stateType, 0.0f));
+  }
+  Value position = op.getPosition();
+  if (!position)
+    position = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  FloatAttr scale;
+  if (std::optional<APFloat> s = op.getScale())
+    scale = rewriter.getF32FloatAttr(s->convertToFloat());
+  auto rec = RecurrentOp::create(
+      rewriter, loc, op.getO().getType(), state.getType(), op.getQ(), op.getK(),
+      op.getV(), op.getLogDecay(),
+      NormalizationAttr::get(rewriter.getContext(), op.getNormalization()),
+      scale, state, position);
+  // A parallel op's replacement leaves the state result unused.
+  rewriter.replaceOp(op, rec->getResults().take_front(op->getNumResults()));
+  return rec;
+}
+
 namespace {
-/// Replaces a parallel or chunkwise op by the recurrent op over its rows,
-/// starting from its initial state (zero if none) at its position (0 if
-/// none); a parallel op's replacement leaves the state result unused.
 struct ToRecurrent : OpInterfaceRewritePattern<RetentionOpInterface> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
   LogicalResult matchAndRewrite(RetentionOpInterface op,
                                 PatternRewriter &rewriter) const override {
-    if (isa<RecurrentOp>(op))
+    if (failed(convertToRecurrent(rewriter, op)))
       return rewriter.notifyMatchFailure(op, "already recurrent");
-    Location loc = op->getLoc();
-    OpOperand *stateIn = op.getStateInOperand();
-    Value state = stateIn ? stateIn->get() : Value();
-    if (!state) {
-      auto qType = cast<RankedTensorType>(op.getQ().getType());
-      auto vType = cast<RankedTensorType>(op.getV().getType());
-      auto stateType =
-          RankedTensorType::get({qType.getDimSize(0), qType.getDimSize(1),
-                                 qType.getDimSize(3), vType.getDimSize(3)},
-                                rewriter.getF32Type());
-      state = arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(stateType, 0.0f));
-    }
-    Value position = op.getPosition();
-    if (!position)
-      position = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    FloatAttr scale;
-    if (std::optional<APFloat> s = op.getScale())
-      scale = rewriter.getF32FloatAttr(s->convertToFloat());
-    auto rec = RecurrentOp::create(
-        rewriter, loc, op.getO().getType(), state.getType(), op.getQ(),
-        op.getK(), op.getV(), op.getLogDecay(),
-        NormalizationAttr::get(rewriter.getContext(), op.getNormalization()),
-        scale, state, position);
-    rewriter.replaceOp(op, rec->getResults().take_front(op->getNumResults()));
     return success();
   }
 };

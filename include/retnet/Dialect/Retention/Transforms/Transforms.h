@@ -19,6 +19,17 @@ namespace retnet::retention {
 ChunkwiseOp convertParallelToChunkwise(mlir::RewriterBase &rewriter,
                                        ParallelOp op, int64_t chunkSize);
 
+/// Replaces a parallel or chunkwise `op` by the recurrent op over its rows,
+/// starting from its initial state (zero if none) at its position (0 if
+/// none), and returns it; fails without rewriting on a recurrent op.
+mlir::FailureOr<RecurrentOp> convertToRecurrent(mlir::RewriterBase &rewriter,
+                                                RetentionOpInterface op);
+
+/// Replaces `op` by the parallel op computing the same function and returns
+/// it; fails without rewriting where whyNotParallel(op) says why.
+mlir::FailureOr<ParallelOp>
+convertChunkwiseToParallel(mlir::RewriterBase &rewriter, ChunkwiseOp op);
+
 /// parallel -> chunkwise with `chunkSize` (positive) rows per chunk.
 void populateParallelToChunkwisePatterns(mlir::RewritePatternSet &patterns,
                                          int64_t chunkSize);
