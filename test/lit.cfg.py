@@ -11,7 +11,8 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.retnet_obj_root, "test")
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs",
+                   "project"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%retnet_obj_root", config.retnet_obj_root))
@@ -46,8 +47,11 @@ if has_numpy(config.python_with_numpy):
     config.available_features.add("numpy")
 # The stock mlir-opt is not instrumented: it cannot load a sanitizer build's
 # plugin.
+# Nor can a downstream project link the instrumented installed libraries
+# without the sanitizer flags.
 if config.retnet_sanitize.upper() not in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("plugin")
+    config.available_features.add("install")
 if config.cuda_toolkit and os.path.exists(os.path.join(config.cuda_toolkit, "bin", "ptxas")):
     config.available_features.add("ptxas")
     config.substitutions.append(("%cuda_toolkit", config.cuda_toolkit))
