@@ -1,11 +1,10 @@
 //===- ModelBuilder.cpp - the RetNet decoder as MLIR ----------------------===//
 //
-// Emits the decoder in MLIR's generic textual form of linalg, tensor, scf
-// and retention ops; retnet-compile parses it into a module, so the same
-// text is what `emit --stage retention` prints.
+// Builds the decoder with OpBuilder: linalg, tensor, scf, arith, math and
+// retention ops on tensors in one func.func @forward.
 //
 // Matrix products x[M, K] W[K, N] read W packed in column panels
-// [N / P, K, P] (see Weights.h) and are emitted pre-tiled: an scf.forall over
+// [N / P, K, P] (see Weights.h) and are built pre-tiled: an scf.forall over
 // (row tile, panel group) tasks, each a linalg.generic that
 // retnet-vectorize-contractions turns into register-blocked kernels reading
 // each panel contiguously.
@@ -13,37 +12,33 @@
 //===----------------------------------------------------------------------===//
 
 #include "retnet/Model/ModelBuilder.h"
+#include "retnet/Conversion/RetentionToLinalg/RetentionToLinalg.h"
+#include "retnet/Dialect/Retention/IR/RetentionOps.h"
 #include "retnet/Model/Weights.h"
 #include "retnet/Support/Extents.h"
 
-#include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/StringExtras.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 
 using namespace llvm;
+using namespace mlir;
 using namespace retnet;
 using namespace retnet::model;
+using utils::IteratorType;
 
 namespace {
-std::string tensorType(ArrayRef<int64_t> shape, StringRef elem = "f32") {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + elem.str() + ">";
-}
-
-/// An affine map over `n` dims d0..d(n-1) with the given result exprs.
-std::string map(unsigned n, StringRef results) {
-  SmallVector<std::string> dims;
-  for (unsigned i = 0; i < n; ++i)
-    dims.push_back("d" + std::to_string(i));
-  return formatv("affine_map<({0}) -> ({1})>", join(dims, ", "), results);
-}
-
-std::string floatLit(double x) { return formatv("{0:e9}", x); }
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
 
 /// Largest divisor of n that is at most `cap`.
 int64_t tileFor(int64_t n, int64_t cap) {
@@ -53,497 +48,449 @@ int64_t tileFor(int64_t n, int64_t cap) {
   return 1;
 }
 
+using BodyFn = llvm::function_ref<Value(OpBuilder &, ValueRange)>;
+
+/// One input or output of a linalg.generic: the value and the results of its
+/// indexing map (over the generic's loops).
 struct Operand {
-  std::string value, type, map;
+  Value value;
+  SmallVector<AffineExpr> map;
 };
 
-class Emitter {
+class GraphBuilder {
 public:
-  Emitter(const Config &c, const ForwardShape &s) : c(c), s(s) {
-    M = s.batch * s.seq;
-  }
-  std::string build();
+  GraphBuilder(MLIRContext &ctx, const Config &c, const ForwardShape &s)
+      : b(&ctx), loc(b.getUnknownLoc()), c(c), s(s), M(s.batch * s.seq) {}
+  OwningOpRef<ModuleOp> build();
 
 private:
-  std::string fresh(StringRef hint) {
-    return formatv("%{0}{1}", hint, counter++);
+  RankedTensorType type(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, b.getF32Type());
   }
-  void line(const Twine &t) { os << "    " << t << "\n"; }
-
-  std::string empty(ArrayRef<int64_t> shape) {
-    std::string v = fresh("empty");
-    line(v + " = tensor.empty() : " + tensorType(shape));
-    return v;
+  Value empty(ArrayRef<int64_t> shape) {
+    return tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
   }
-  std::string zeros(ArrayRef<int64_t> shape) {
-    std::string e = empty(shape), v = fresh("zero");
-    line(formatv("{0} = linalg.fill ins(%cst0 : f32) outs({1} : {2}) -> {2}", v,
-                 e, tensorType(shape)));
-    return v;
+  Value zeros(ArrayRef<int64_t> shape) {
+    return linalg::FillOp::create(b, loc, cst0, empty(shape)).getResult(0);
   }
-
-  /// A linalg.generic; `body` maps the block arguments' names (a0, a1, ...;
-  /// the init last) to the yielded value, using `emit` lines.
-  std::string generic(ArrayRef<Operand> ins, const Operand &init,
-                      ArrayRef<StringRef> iters,
-                      function_ref<std::string(ArrayRef<std::string>)> body,
-                      StringRef name = "", StringRef attrs = "") {
-    std::string v = name.empty() ? fresh("g") : name.str();
-    SmallVector<std::string> maps, insV, insT, iterS, args;
+  /// d_i for each i of `dims`.
+  SmallVector<AffineExpr> dims(ArrayRef<unsigned> positions) {
+    return llvm::map_to_vector(
+        positions, [&](unsigned p) { return b.getAffineDimExpr(p); });
+  }
+  /// A linalg.generic with one result; `body` receives the block arguments
+  /// (inputs, then the init) and returns the yielded value.
+  Value generic(ArrayRef<Operand> ins, const Operand &init,
+                ArrayRef<IteratorType> iters, BodyFn body,
+                bool vectorize = false) {
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
     for (const Operand &o : ins) {
-      maps.push_back(o.map);
-      insV.push_back(o.value);
-      insT.push_back(o.type);
+      inputs.push_back(o.value);
+      maps.push_back(AffineMap::get(iters.size(), 0, o.map, b.getContext()));
     }
-    maps.push_back(init.map);
-    for (StringRef it : iters)
-      iterS.push_back(("\"" + it + "\"").str());
-    os << "    " << v << " = linalg.generic {indexing_maps = ["
-       << join(maps, ", ") << "], iterator_types = [" << join(iterS, ", ")
-       << "]}";
-    if (!ins.empty())
-      os << " ins(" << join(insV, ", ") << " : " << join(insT, ", ") << ")";
-    os << " outs(" << init.value << " : " << init.type << ")";
-    if (!attrs.empty())
-      os << " attrs = {" << attrs << "}";
-    os << " {\n    ^bb0(";
-    SmallVector<std::string> blockArgs;
-    for (size_t i = 0; i <= ins.size(); ++i) {
-      std::string elem =
-          i < ins.size() ? elemOf(ins[i].type) : elemOf(init.type);
-      args.push_back(formatv("%a{0}_{1}", counter, i));
-      blockArgs.push_back(args.back() + ": " + elem);
-    }
-    os << join(blockArgs, ", ") << "):\n";
-    std::string yielded = body(args);
-    line("  linalg.yield " + yielded + " : " + elemOf(init.type));
-    line("} -> " + init.type);
-    return v;
+    maps.push_back(AffineMap::get(iters.size(), 0, init.map, b.getContext()));
+    auto op = linalg::GenericOp::create(
+        b, loc, init.value.getType(), inputs, init.value, maps, iters,
+        [&](OpBuilder &nb, Location, ValueRange args) {
+          linalg::YieldOp::create(nb, loc, body(nb, args));
+        });
+    if (vectorize)
+      op->setAttr(kVectorizeAttrName, b.getUnitAttr());
+    return op.getResult(0);
   }
-  static std::string elemOf(StringRef type) {
-    size_t x = type.rfind('x');
-    return type.substr(x + 1, type.size() - x - 2).str();
-  }
-  /// An f32 constant inside a generic body.
-  std::string fconst(double x) {
-    return op("k", "arith.constant " + floatLit(x) + " : f32");
-  }
-  /// One SSA line inside a generic body.
-  std::string op(StringRef hint, const Twine &rhs) {
-    std::string v = fresh(hint);
-    line("  " + v + " = " + rhs);
-    return v;
+  static Value fconst(OpBuilder &nb, Location l, double x) {
+    return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(float(x)));
   }
 
-  /// x[M, K] times a weight with K inputs and N outputs, packed in panels.
-  std::string matmul(const std::string &x, int64_t K, const std::string &w,
-                     int64_t N);
+  Value matmul(Value x, int64_t K, Value w, int64_t N);
   /// The packed shape [N / P, K, P] of a K x N weight, and its stacked type.
   static SmallVector<int64_t> packed(int64_t K, int64_t N) {
     return {N / panelWidth(N), K, panelWidth(N)};
   }
-  std::string stacked(int64_t K, int64_t N) const {
+  RankedTensorType stacked(int64_t K, int64_t N) {
     SmallVector<int64_t> shape = {c.layers};
     shape.append(packed(K, N));
-    return tensorType(shape);
+    return type(shape);
   }
-  std::string rmsNorm(const std::string &x, int64_t n, const std::string &w,
-                      const std::string &wMap);
-  std::string sliceLayer(const std::string &stacked,
-                         ArrayRef<int64_t> perLayer);
-  std::string layer(const std::string &x, std::string &state);
+  Value rmsNorm(Value x, int64_t n, Value w, SmallVector<AffineExpr> wMap);
+  Value sliceLayer(Value stackedWeight, ArrayRef<int64_t> perLayer);
+  Value swish(OpBuilder &nb, Value a);
+  Value residual(Value res, Value add);
+  Value rotary(Value t);
+  Value layer(Value x, Value &state);
 
+  OpBuilder b;
+  Location loc;
   const Config &c;
   const ForwardShape &s;
   int64_t M;
-  unsigned counter = 0;
-  std::string text;
-  raw_string_ostream os{text};
+  // Values of @forward used across the layer body.
+  Value cst0, cst1, eps, alpha, c0, pos, layerIdx, logDecay, rotCos, rotSin;
+  Value wq, wk, wv, wg, wo, normRet, normFfn, w1, wgate, w2;
 };
 
-std::string Emitter::matmul(const std::string &x, int64_t K,
-                            const std::string &w, int64_t N) {
+Value GraphBuilder::matmul(Value x, int64_t K, Value w, int64_t N) {
   // w holds the weight in column panels [N / P, K, P]; the product is
   // computed as [M, N / P, P] and reshaped. Tasks: row tiles of up to 8 x
   // groups of panels, about 16 or more of them for the worker threads.
   int64_t P = panelWidth(N), G = N / P, mt = tileFor(M, 8);
   int64_t groups = std::max<int64_t>(1, (16 + M / mt - 1) / (M / mt));
   int64_t gt = tileFor(G, (G + groups - 1) / groups);
-  std::string resT = tensorType({M, G, P}), wT = tensorType({G, K, P});
-  std::string init = empty({M, G, P}), v = fresh("mm"), i = fresh("i"),
-              j = fresh("j"), out = fresh("out");
-  line(formatv("{0} = scf.forall ({1}, {2}) = (0, 0) to ({3}, {4}) step ({5}, "
-               "{6}) shared_outs({7} = {8}) -> ({9}) {{",
-               v, i, j, M, G, mt, gt, out, init, resT));
-  std::string xs = fresh("xs"), ws = fresh("ws");
-  line(formatv("  {0} = tensor.extract_slice {1}[{2}, 0] [{3}, {4}] [1, 1] : "
-               "{5} to {6}",
-               xs, x, i, mt, K, tensorType({M, K}), tensorType({mt, K})));
-  line(formatv("  {0} = tensor.extract_slice {1}[{2}, 0, 0] [{3}, {4}, {5}] "
-               "[1, 1, 1] : {6} to {7}",
-               ws, w, j, gt, K, P, wT, tensorType({gt, K, P})));
-  std::string z = zeros({mt, gt, P});
-  std::string t = generic(
-      {{xs, tensorType({mt, K}), map(4, "d0, d2")},
-       {ws, tensorType({gt, K, P}), map(4, "d1, d2, d3")}},
-      {z, tensorType({mt, gt, P}), map(4, "d0, d1, d3")},
-      {"parallel", "parallel", "reduction", "parallel"},
-      [&](ArrayRef<std::string> a) {
-        std::string p = op("p", "arith.mulf " + a[0] + ", " + a[1] +
-                                    " fastmath<contract> : f32");
-        return op("s", "arith.addf " + a[2] + ", " + p +
-                           " fastmath<contract> : f32");
-      },
-      "", "retnet.vectorize");
-  line("  scf.forall.in_parallel {");
-  line(formatv("    tensor.parallel_insert_slice {0} into {1}[{2}, {3}, 0] "
-               "[{4}, {5}, {6}] [1, 1, 1] : {7} into {8}",
-               t, out, i, j, mt, gt, P, tensorType({mt, gt, P}), resT));
-  line("  }");
-  line("}");
-  std::string r = fresh("prod");
-  line(formatv("{0} = tensor.collapse_shape {1} [[0], [1, 2]] : {2} into {3}",
-               r, v, resT, tensorType({M, N})));
-  return r;
-}
-
-std::string Emitter::rmsNorm(const std::string &x, int64_t n,
-                             const std::string &w, const std::string &wMap) {
-  std::string sumsq =
-      generic({{x, tensorType({M, n}), map(2, "d0, d1")}},
-              {zeros({M}), tensorType({M}), map(2, "d0")},
-              {"parallel", "reduction"}, [&](ArrayRef<std::string> a) {
-                std::string sq =
-                    op("sq", "arith.mulf " + a[0] + ", " + a[0] + " : f32");
-                return op("acc", "arith.addf " + a[1] + ", " + sq + " : f32");
-              });
-  return generic(
-      {{x, tensorType({M, n}), map(2, "d0, d1")},
-       {sumsq, tensorType({M}), map(2, "d0")},
-       {w, tensorType({n}), wMap}},
-      {empty({M, n}), tensorType({M, n}), map(2, "d0, d1")},
-      {"parallel", "parallel"}, [&](ArrayRef<std::string> a) {
-        std::string mean = op("mean", "arith.mulf " + a[1] + ", " +
-                                          fconst(1.0 / double(n)) + " : f32");
-        std::string ms = op("ms", "arith.addf " + mean + ", %eps : f32");
-        std::string rs = op("rs", "math.rsqrt " + ms + " : f32");
-        std::string y = op("y", "arith.mulf " + a[0] + ", " + rs + " : f32");
-        return op("yw", "arith.mulf " + y + ", " + a[2] + " : f32");
-      });
-}
-
-std::string Emitter::sliceLayer(const std::string &stacked,
-                                ArrayRef<int64_t> perLayer) {
-  SmallVector<int64_t> full = {c.layers};
-  full.append(perLayer.begin(), perLayer.end());
-  SmallVector<std::string> offs = {"%l"}, sizes = {"1"}, strides = {"1"};
-  for (int64_t d : perLayer) {
-    offs.push_back("0");
-    sizes.push_back(std::to_string(d));
-    strides.push_back("1");
+  auto forall = scf::ForallOp::create(
+      b, loc, getAsIndexOpFoldResult(b.getContext(), {0, 0}),
+      getAsIndexOpFoldResult(b.getContext(), {M, G}),
+      getAsIndexOpFoldResult(b.getContext(), {mt, gt}), empty({M, G, P}),
+      std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *body = forall.getBody();
+    Value i = body->getArgument(0), j = body->getArgument(1),
+          out = body->getArgument(2);
+    b.setInsertionPoint(forall.getTerminator());
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    Value xs = tensor::ExtractSliceOp::create(
+        b, loc, x, {i, zero}, {b.getIndexAttr(mt), b.getIndexAttr(K)},
+        {one, one});
+    Value ws = tensor::ExtractSliceOp::create(
+        b, loc, w, {j, zero, zero},
+        {b.getIndexAttr(gt), b.getIndexAttr(K), b.getIndexAttr(P)},
+        {one, one, one});
+    Value t = generic(
+        {{xs, dims({0, 2})}, {ws, dims({1, 2, 3})}},
+        {zeros({mt, gt, P}), dims({0, 1, 3})}, {kPar, kPar, kRed, kPar},
+        [&](OpBuilder &nb, ValueRange a) -> Value {
+          auto contract = arith::FastMathFlags::contract;
+          Value p = arith::MulFOp::create(nb, loc, a[0], a[1], contract);
+          return arith::AddFOp::create(nb, loc, a[2], p, contract);
+        },
+        /*vectorize=*/true);
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, t, out, {i, j, zero},
+        {b.getIndexAttr(mt), b.getIndexAttr(gt), b.getIndexAttr(P)},
+        {one, one, one});
   }
-  std::string v = fresh("w");
-  line(formatv("{0} = tensor.extract_slice {1}[{2}] [{3}] [{4}] : {5} to {6}",
-               v, stacked, join(offs, ", "), join(sizes, ", "),
-               join(strides, ", "), tensorType(full), tensorType(perLayer)));
-  return v;
+  return tensor::CollapseShapeOp::create(
+      b, loc, type({M, N}), forall.getResult(0),
+      {ReassociationIndices{0}, ReassociationIndices{1, 2}});
 }
 
-std::string Emitter::layer(const std::string &x, std::string &state) {
+Value GraphBuilder::rmsNorm(Value x, int64_t n, Value w,
+                            SmallVector<AffineExpr> wMap) {
+  Value sumsq = generic({{x, dims({0, 1})}}, {zeros({M}), dims({0})},
+                        {kPar, kRed}, [&](OpBuilder &nb, ValueRange a) {
+                          Value sq = arith::MulFOp::create(nb, loc, a[0], a[0]);
+                          return arith::AddFOp::create(nb, loc, a[1], sq);
+                        });
+  return generic({{x, dims({0, 1})}, {sumsq, dims({0})}, {w, wMap}},
+                 {empty({M, n}), dims({0, 1})}, {kPar, kPar},
+                 [&](OpBuilder &nb, ValueRange a) -> Value {
+                   Value mean = arith::MulFOp::create(
+                       nb, loc, a[1], fconst(nb, loc, 1.0 / double(n)));
+                   Value ms = arith::AddFOp::create(nb, loc, mean, eps);
+                   Value rs = math::RsqrtOp::create(nb, loc, ms);
+                   Value y = arith::MulFOp::create(nb, loc, a[0], rs);
+                   return arith::MulFOp::create(nb, loc, y, a[2]);
+                 });
+}
+
+Value GraphBuilder::sliceLayer(Value stackedWeight,
+                               ArrayRef<int64_t> perLayer) {
+  SmallVector<OpFoldResult> offsets = {layerIdx}, sizes = {b.getIndexAttr(1)},
+                            strides = {b.getIndexAttr(1)};
+  for (int64_t d : perLayer) {
+    offsets.push_back(b.getIndexAttr(0));
+    sizes.push_back(b.getIndexAttr(d));
+    strides.push_back(b.getIndexAttr(1));
+  }
+  return tensor::ExtractSliceOp::create(b, loc, type(perLayer), stackedWeight,
+                                        offsets, sizes, strides);
+}
+
+Value GraphBuilder::swish(OpBuilder &nb, Value a) {
+  Value neg = arith::NegFOp::create(nb, loc, a);
+  Value e = math::ExpOp::create(nb, loc, neg);
+  Value den = arith::AddFOp::create(nb, loc, e, cst1);
+  return arith::DivFOp::create(nb, loc, a, den);
+}
+
+Value GraphBuilder::residual(Value res, Value add) {
+  int64_t d = c.embedDim;
+  return generic({{res, dims({0, 1})}, {add, dims({0, 1})}},
+                 {empty({M, d}), dims({0, 1})}, {kPar, kPar},
+                 [&](OpBuilder &nb, ValueRange a) -> Value {
+                   Value scaled = arith::MulFOp::create(nb, loc, a[0], alpha);
+                   return arith::AddFOp::create(nb, loc, scaled, a[1]);
+                 });
+}
+
+/// Heads split and theta shift: [M, d] -> [B, H, T, dk], rotating pairs.
+Value GraphBuilder::rotary(Value t) {
+  int64_t B = s.batch, T = s.seq, H = c.heads, dk = c.keyHeadDim();
+  Value split = tensor::ExpandShapeOp::create(
+      b, loc, type({B, T, H, dk / 2, 2}), t,
+      {ReassociationIndices{0, 1}, ReassociationIndices{2, 3, 4}});
+  AffineExpr zero = b.getAffineConstantExpr(0),
+             one = b.getAffineConstantExpr(1);
+  SmallVector<AffineExpr> x0 = dims({0, 2, 1, 3}), x1 = x0;
+  x0.push_back(zero);
+  x1.push_back(one);
+  Value rotated =
+      generic({{split, x0},
+               {split, x1},
+               {rotCos, dims({2, 3})},
+               {rotSin, dims({2, 3})}},
+              {empty({B, H, T, dk / 2, 2}), dims({0, 1, 2, 3, 4})},
+              {kPar, kPar, kPar, kPar, kPar},
+              [&](OpBuilder &nb, ValueRange a) -> Value {
+                Value pair = linalg::IndexOp::create(nb, loc, 4);
+                Value first = arith::CmpIOp::create(
+                    nb, loc, arith::CmpIPredicate::eq, pair, c0);
+                Value x0c = arith::MulFOp::create(nb, loc, a[0], a[2]);
+                Value x1s = arith::MulFOp::create(nb, loc, a[1], a[3]);
+                Value x1c = arith::MulFOp::create(nb, loc, a[1], a[2]);
+                Value x0s = arith::MulFOp::create(nb, loc, a[0], a[3]);
+                Value r0 = arith::SubFOp::create(nb, loc, x0c, x1s);
+                Value r1 = arith::AddFOp::create(nb, loc, x1c, x0s);
+                return arith::SelectOp::create(nb, loc, first, r0, r1);
+              });
+  return tensor::CollapseShapeOp::create(
+      b, loc, type({B, H, T, dk}), rotated,
+      {ReassociationIndices{0}, ReassociationIndices{1},
+       ReassociationIndices{2}, ReassociationIndices{3, 4}});
+}
+
+Value GraphBuilder::layer(Value x, Value &state) {
   int64_t d = c.embedDim, vd = c.valueEmbedDim, f = c.ffnDim, H = c.heads,
           dk = c.keyHeadDim(), dv = c.valueHeadDim(), B = s.batch, T = s.seq;
-  std::string vecMap = map(2, "d1");
-  std::string wq = sliceLayer("%wq", packed(d, d)),
-              wk = sliceLayer("%wk", packed(d, d)),
-              wv = sliceLayer("%wv", packed(d, vd)),
-              wg = sliceLayer("%wg", packed(d, vd)),
-              wo = sliceLayer("%wo", packed(vd, d)),
-              w1 = sliceLayer("%w1", packed(d, f)),
-              wgate = sliceLayer("%wgate", packed(d, f)),
-              w2 = sliceLayer("%w2", packed(f, d)),
-              ln1 = sliceLayer("%norm_ret", {d}),
-              ln2 = sliceLayer("%norm_ffn", {d});
+  Value lq = sliceLayer(wq, packed(d, d)), lk = sliceLayer(wk, packed(d, d)),
+        lv = sliceLayer(wv, packed(d, vd)), lg = sliceLayer(wg, packed(d, vd)),
+        lo = sliceLayer(wo, packed(vd, d)), l1 = sliceLayer(w1, packed(d, f)),
+        lgate = sliceLayer(wgate, packed(d, f)),
+        l2 = sliceLayer(w2, packed(f, d)), ln1 = sliceLayer(normRet, {d}),
+        ln2 = sliceLayer(normFfn, {d});
 
   // Multi-scale retention on RMSNorm(x).
-  std::string h = rmsNorm(x, d, ln1, vecMap);
-  std::string q = matmul(h, d, wq, d), k = matmul(h, d, wk, d),
-              v = matmul(h, d, wv, vd), g = matmul(h, d, wg, vd);
-
-  // Heads split and theta shift: [M, d] -> [B, H, T, dk], rotating pairs.
-  auto rotary = [&](const std::string &t) {
-    SmallVector<int64_t> split = {B, T, H, dk / 2, 2};
-    std::string e = fresh("split");
-    line(formatv("{0} = tensor.expand_shape {1} [[0, 1], [2, 3, 4]] "
-                 "output_shape [{2}, {3}, {4}, {5}, 2] : {6} into {7}",
-                 e, t, B, T, H, dk / 2, tensorType({M, d}), tensorType(split)));
-    SmallVector<int64_t> heads = {B, H, T, dk / 2, 2};
-    std::string r =
-        generic({{e, tensorType(split), map(5, "d0, d2, d1, d3, 0")},
-                 {e, tensorType(split), map(5, "d0, d2, d1, d3, 1")},
-                 {"%rot_cos", tensorType({T, dk / 2}), map(5, "d2, d3")},
-                 {"%rot_sin", tensorType({T, dk / 2}), map(5, "d2, d3")}},
-                {empty(heads), tensorType(heads), map(5, "d0, d1, d2, d3, d4")},
-                {"parallel", "parallel", "parallel", "parallel", "parallel"},
-                [&](ArrayRef<std::string> a) {
-                  std::string pIdx = op("pi", "linalg.index 4 : index");
-                  std::string first =
-                      op("first", "arith.cmpi eq, " + pIdx + ", %c0 : index");
-                  std::string x0c =
-                      op("x0c", "arith.mulf " + a[0] + ", " + a[2] + " : f32");
-                  std::string x1s =
-                      op("x1s", "arith.mulf " + a[1] + ", " + a[3] + " : f32");
-                  std::string x1c =
-                      op("x1c", "arith.mulf " + a[1] + ", " + a[2] + " : f32");
-                  std::string x0s =
-                      op("x0s", "arith.mulf " + a[0] + ", " + a[3] + " : f32");
-                  std::string r0 =
-                      op("r0", "arith.subf " + x0c + ", " + x1s + " : f32");
-                  std::string r1 =
-                      op("r1", "arith.addf " + x1c + ", " + x0s + " : f32");
-                  return op("rot", "arith.select " + first + ", " + r0 + ", " +
-                                       r1 + " : f32");
-                });
-    std::string m = fresh("heads");
-    line(formatv("{0} = tensor.collapse_shape {1} [[0], [1], [2], [3, 4]] : "
-                 "{2} into {3}",
-                 m, r, tensorType(heads), tensorType({B, H, T, dk})));
-    return m;
-  };
-  std::string qh = rotary(q), kh = rotary(k);
-  std::string vs = fresh("vsplit");
-  line(formatv("{0} = tensor.expand_shape {1} [[0, 1], [2, 3]] output_shape "
-               "[{2}, {3}, {4}, {5}] : {6} into {7}",
-               vs, v, B, T, H, dv, tensorType({M, vd}),
-               tensorType({B, T, H, dv})));
-  std::string vh =
-      generic({{vs, tensorType({B, T, H, dv}), map(4, "d0, d2, d1, d3")}},
-              {empty({B, H, T, dv}), tensorType({B, H, T, dv}),
-               map(4, "d0, d1, d2, d3")},
-              {"parallel", "parallel", "parallel", "parallel"},
-              [&](ArrayRef<std::string> a) { return a[0]; });
+  Value h = rmsNorm(x, d, ln1, dims({1}));
+  Value q = matmul(h, d, lq, d), k = matmul(h, d, lk, d),
+        v = matmul(h, d, lv, vd), g = matmul(h, d, lg, vd);
+  Value qh = rotary(q), kh = rotary(k);
+  Value vsplit = tensor::ExpandShapeOp::create(
+      b, loc, type({B, T, H, dv}), v,
+      {ReassociationIndices{0, 1}, ReassociationIndices{2, 3}});
+  Value vh = generic({{vsplit, dims({0, 2, 1, 3})}},
+                     {empty({B, H, T, dv}), dims({0, 1, 2, 3})},
+                     {kPar, kPar, kPar, kPar},
+                     [](OpBuilder &, ValueRange a) { return a[0]; });
 
   // Retention; k * dk^-0.5 is the op's score scale.
-  std::string qT = tensorType({B, H, T, dk}), vT = tensorType({B, H, T, dv}),
-              sT = tensorType({B, H, dk, dv}), ldT = tensorType({H}),
-              lsT = tensorType({c.layers, B, H, dk, dv});
-  std::string scale =
-      formatv("{{scale = {0} : f32}", floatLit(1.0 / std::sqrt(double(dk))));
-  std::string r = fresh("ret");
-  std::string types = qT + ", " + qT + ", " + vT + ", " + ldT;
-  std::string stateOffsets = "[%l, 0, 0, 0, 0] [1, " + std::to_string(B) +
-                             ", " + std::to_string(H) + ", " +
-                             std::to_string(dk) + ", " + std::to_string(dv) +
-                             "] [1, 1, 1, 1, 1]";
+  auto norm = retention::NormalizationAttr::get(
+      b.getContext(), retention::Normalization::SqrtRowSum);
+  FloatAttr scale = b.getF32FloatAttr(float(1.0 / std::sqrt(double(dk))));
+  Value r;
   if (s.form == Form::Parallel) {
-    line(formatv("{0} = retention.parallel {1}, {2}, {3} decay(%ld) {4} : {5} "
-                 "-> {6}",
-                 r, qh, kh, vh, scale, types, vT));
+    r = retention::ParallelOp::create(b, loc, type({B, H, T, dv}), qh, kh, vh,
+                                      logDecay, norm, scale);
   } else {
-    std::string s0 = fresh("s");
-    line(formatv("{0} = tensor.extract_slice {1}{2} : {3} to {4}", s0, state,
-                 stateOffsets, lsT, sT));
-    std::string sn = fresh("snext");
+    OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+    SmallVector<OpFoldResult> offsets = {layerIdx, zero, zero, zero, zero};
+    SmallVector<OpFoldResult> sizes = {one, b.getIndexAttr(B),
+                                       b.getIndexAttr(H), b.getIndexAttr(dk),
+                                       b.getIndexAttr(dv)};
+    SmallVector<OpFoldResult> strides(5, one);
+    RankedTensorType stateType = type({B, H, dk, dv});
+    Value s0 = tensor::ExtractSliceOp::create(b, loc, stateType, state, offsets,
+                                              sizes, strides);
+    Operation *op;
     if (s.form == Form::Chunkwise)
-      line(formatv("{0}, {1} = retention.chunkwise {2}, {3}, {4} decay(%ld) "
-                   "init({5}) at(%pos) chunk({6}) {7} : {8}, {9} -> {10}, {9}",
-                   r, sn, qh, kh, vh, s0, std::min(s.chunk, T), scale, types,
-                   sT, vT));
+      op = retention::ChunkwiseOp::create(
+          b, loc, type({B, H, T, dv}), stateType, qh, kh, vh, logDecay, norm,
+          scale, s0, pos, b.getI64IntegerAttr(std::min(s.chunk, T)));
     else
-      line(formatv("{0}, {1} = retention.recurrent {2}, {3}, {4} decay(%ld) "
-                   "state({5}) at(%pos) {6} : {7}, {8} -> {9}",
-                   r, sn, qh, kh, vh, s0, scale, types, sT, vT));
-    std::string st = fresh("states");
-    line(formatv("{0} = tensor.insert_slice {1} into {2}{3} : {4} into {5}", st,
-                 sn, state, stateOffsets, sT, lsT));
-    state = st;
+      op = retention::RecurrentOp::create(b, loc, type({B, H, T, dv}),
+                                          stateType, qh, kh, vh, logDecay, norm,
+                                          scale, s0, pos);
+    r = op->getResult(0);
+    state = tensor::InsertSliceOp::create(b, loc, op->getResult(1), state,
+                                          offsets, sizes, strides);
   }
 
   // Per-head RMSNorm over dv (no affine), back to [M, vd].
-  std::string ss =
-      generic({{r, vT, map(4, "d0, d1, d2, d3")}},
-              {zeros({B, H, T}), tensorType({B, H, T}), map(4, "d0, d1, d2")},
-              {"parallel", "parallel", "parallel", "reduction"},
-              [&](ArrayRef<std::string> a) {
-                std::string sq =
-                    op("sq", "arith.mulf " + a[0] + ", " + a[0] + " : f32");
-                return op("acc", "arith.addf " + a[1] + ", " + sq + " : f32");
+  Value ss =
+      generic({{r, dims({0, 1, 2, 3})}}, {zeros({B, H, T}), dims({0, 1, 2})},
+              {kPar, kPar, kPar, kRed}, [&](OpBuilder &nb, ValueRange a) {
+                Value sq = arith::MulFOp::create(nb, loc, a[0], a[0]);
+                return arith::AddFOp::create(nb, loc, a[1], sq);
               });
-  std::string yh = generic(
-      {{r, vT, map(4, "d0, d2, d1, d3")},
-       {ss, tensorType({B, H, T}), map(4, "d0, d2, d1")}},
-      {empty({B, T, H, dv}), tensorType({B, T, H, dv}),
-       map(4, "d0, d1, d2, d3")},
-      {"parallel", "parallel", "parallel", "parallel"},
-      [&](ArrayRef<std::string> a) {
-        std::string mean = op("mean", "arith.mulf " + a[1] + ", " +
-                                          fconst(1.0 / double(dv)) + " : f32");
-        std::string ms = op("ms", "arith.addf " + mean + ", %eps : f32");
-        std::string rs = op("rs", "math.rsqrt " + ms + " : f32");
-        return op("y", "arith.mulf " + a[0] + ", " + rs + " : f32");
-      });
-  std::string y = fresh("merged");
-  line(formatv("{0} = tensor.collapse_shape {1} [[0, 1], [2, 3]] : {2} into "
-               "{3}",
-               y, yh, tensorType({B, T, H, dv}), tensorType({M, vd})));
+  Value yh = generic({{r, dims({0, 2, 1, 3})}, {ss, dims({0, 2, 1})}},
+                     {empty({B, T, H, dv}), dims({0, 1, 2, 3})},
+                     {kPar, kPar, kPar, kPar},
+                     [&](OpBuilder &nb, ValueRange a) -> Value {
+                       Value mean = arith::MulFOp::create(
+                           nb, loc, a[1], fconst(nb, loc, 1.0 / double(dv)));
+                       Value ms = arith::AddFOp::create(nb, loc, mean, eps);
+                       Value rs = math::RsqrtOp::create(nb, loc, ms);
+                       return arith::MulFOp::create(nb, loc, a[0], rs);
+                     });
+  Value y = tensor::CollapseShapeOp::create(
+      b, loc, type({M, vd}), yh,
+      {ReassociationIndices{0, 1}, ReassociationIndices{2, 3}});
 
   // swish(g) * y, output projection, residual.
-  auto swish = [&](const std::string &a) {
-    std::string neg = op("neg", "arith.negf " + a + " : f32");
-    std::string e = op("e", "math.exp " + neg + " : f32");
-    std::string den = op("den", "arith.addf " + e + ", %cst1 : f32");
-    return op("silu", "arith.divf " + a + ", " + den + " : f32");
-  };
-  std::string id2 = map(2, "d0, d1");
-  std::string gated = generic(
-      {{g, tensorType({M, vd}), id2}, {y, tensorType({M, vd}), id2}},
-      {empty({M, vd}), tensorType({M, vd}), id2}, {"parallel", "parallel"},
-      [&](ArrayRef<std::string> a) {
-        return op("gy", "arith.mulf " + swish(a[0]) + ", " + a[1] + " : f32");
+  Value gated = generic(
+      {{g, dims({0, 1})}, {y, dims({0, 1})}}, {empty({M, vd}), dims({0, 1})},
+      {kPar, kPar}, [&](OpBuilder &nb, ValueRange a) -> Value {
+        return arith::MulFOp::create(nb, loc, swish(nb, a[0]), a[1]);
       });
-  std::string o = matmul(gated, vd, wo, d);
-  auto residual = [&](const std::string &res, const std::string &add) {
-    return generic(
-        {{res, tensorType({M, d}), id2}, {add, tensorType({M, d}), id2}},
-        {empty({M, d}), tensorType({M, d}), id2}, {"parallel", "parallel"},
-        [&](ArrayRef<std::string> a) {
-          std::string scaled =
-              op("ax", "arith.mulf " + a[0] + ", %alpha : f32");
-          return op("res", "arith.addf " + scaled + ", " + a[1] + " : f32");
-        });
-  };
-  std::string x1 = residual(x, o);
+  Value x1 = residual(x, matmul(gated, vd, lo, d));
 
   // GLU feed-forward on RMSNorm(x1).
-  std::string h2 = rmsNorm(x1, d, ln2, vecMap);
-  std::string a1 = matmul(h2, d, w1, f), b1 = matmul(h2, d, wgate, f);
-  std::string act = generic(
-      {{a1, tensorType({M, f}), id2}, {b1, tensorType({M, f}), id2}},
-      {empty({M, f}), tensorType({M, f}), id2}, {"parallel", "parallel"},
-      [&](ArrayRef<std::string> a) {
-        std::string activated;
+  Value h2 = rmsNorm(x1, d, ln2, dims({1}));
+  Value a1 = matmul(h2, d, l1, f), b1 = matmul(h2, d, lgate, f);
+  Value act = generic(
+      {{a1, dims({0, 1})}, {b1, dims({0, 1})}}, {empty({M, f}), dims({0, 1})},
+      {kPar, kPar}, [&](OpBuilder &nb, ValueRange a) -> Value {
+        Value activated;
         if (c.activation == Activation::Swish) {
-          activated = swish(a[0]);
+          activated = swish(nb, a[0]);
         } else {
           // Exact GELU: x/2 * (1 + erf(x / sqrt(2))).
-          std::string xs = op("xs", "arith.mulf " + a[0] + ", " +
-                                        fconst(M_SQRT1_2) + " : f32");
-          std::string erf = op("erf", "math.erf " + xs + " : f32");
-          std::string one = op("onep", "arith.addf " + erf + ", %cst1 : f32");
-          std::string half =
-              op("half", "arith.mulf " + a[0] + ", " + fconst(0.5) + " : f32");
-          activated = op("gelu", "arith.mulf " + half + ", " + one + " : f32");
+          Value xs =
+              arith::MulFOp::create(nb, loc, a[0], fconst(nb, loc, M_SQRT1_2));
+          Value erf = math::ErfOp::create(nb, loc, xs);
+          Value onePlus = arith::AddFOp::create(nb, loc, erf, cst1);
+          Value half =
+              arith::MulFOp::create(nb, loc, a[0], fconst(nb, loc, 0.5));
+          activated = arith::MulFOp::create(nb, loc, half, onePlus);
         }
-        return op("ab", "arith.mulf " + activated + ", " + a[1] + " : f32");
+        return arith::MulFOp::create(nb, loc, activated, a[1]);
       });
-  std::string fo = matmul(act, f, w2, d);
-  return residual(x1, fo);
+  return residual(x1, matmul(act, f, l2, d));
 }
 
-std::string Emitter::build() {
+OwningOpRef<ModuleOp> GraphBuilder::build() {
   int64_t d = c.embedDim, vd = c.valueEmbedDim, f = c.ffnDim, H = c.heads,
           dk = c.keyHeadDim(), dv = c.valueHeadDim(), B = s.batch, T = s.seq,
           L = c.layers, V = c.vocabSize;
   bool stateful = s.form != Form::Parallel;
-  std::string lsT = tensorType({L, B, H, dk, dv});
-  SmallVector<std::string> args = {"%tokens: " + tensorType({B, T}, "i64"),
-                                   "%embed: " + tensorType({V, d}),
-                                   "%ld: " + tensorType({H}),
-                                   "%angle: " + tensorType({dk}),
-                                   "%embed_norm: " + tensorType({d}),
-                                   "%wq: " + stacked(d, d),
-                                   "%wk: " + stacked(d, d),
-                                   "%wv: " + stacked(d, vd),
-                                   "%wg: " + stacked(d, vd),
-                                   "%wo: " + stacked(vd, d),
-                                   "%norm_ret: " + tensorType({L, d}),
-                                   "%norm_ffn: " + tensorType({L, d}),
-                                   "%w1: " + stacked(d, f),
-                                   "%wgate: " + stacked(d, f),
-                                   "%w2: " + stacked(f, d),
-                                   "%final_norm: " + tensorType({d}),
-                                   "%wout: " + tensorType(packed(d, V))};
-  std::string results = tensorType({B, T, V});
+  RankedTensorType statesType = type({L, B, H, dk, dv});
+  SmallVector<Type> args = {RankedTensorType::get({B, T}, b.getI64Type()),
+                            type({V, d}),
+                            type({H}),
+                            type({dk}),
+                            type({d}),
+                            stacked(d, d),
+                            stacked(d, d),
+                            stacked(d, vd),
+                            stacked(d, vd),
+                            stacked(vd, d),
+                            type({L, d}),
+                            type({L, d}),
+                            stacked(d, f),
+                            stacked(d, f),
+                            stacked(f, d),
+                            type({d}),
+                            type(packed(d, V))};
+  SmallVector<Type> results = {type({B, T, V})};
   if (stateful) {
-    args.push_back("%state: " + lsT);
-    args.push_back("%pos: index");
-    results += ", " + lsT;
+    args.append({statesType, b.getIndexType()});
+    results.push_back(statesType);
   }
-  os << "func.func @forward(" << join(args, ", ") << ") -> (" << results
-     << ") {\n";
-  line("%cst0 = arith.constant 0.0 : f32");
-  line("%cst1 = arith.constant 1.0 : f32");
-  line("%eps = arith.constant " + floatLit(c.layernormEps) + " : f32");
-  double alpha = c.deepnorm ? std::pow(2.0 * double(L), 0.25) : 1.0;
-  line("%alpha = arith.constant " + floatLit(alpha) + " : f32");
-  line("%c0 = arith.constant 0 : index");
-  line("%c1 = arith.constant 1 : index");
-  line(formatv("%cL = arith.constant {0} : index", L));
-  if (!stateful)
-    line("%pos = arith.constant 0 : index");
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  auto func =
+      func::FuncOp::create(b, loc, "forward", b.getFunctionType(args, results));
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value tokens = entry->getArgument(0), embed = entry->getArgument(1);
+  logDecay = entry->getArgument(2);
+  Value angle = entry->getArgument(3), embedNorm = entry->getArgument(4);
+  wq = entry->getArgument(5);
+  wk = entry->getArgument(6);
+  wv = entry->getArgument(7);
+  wg = entry->getArgument(8);
+  wo = entry->getArgument(9);
+  normRet = entry->getArgument(10);
+  normFfn = entry->getArgument(11);
+  w1 = entry->getArgument(12);
+  wgate = entry->getArgument(13);
+  w2 = entry->getArgument(14);
+  Value finalNorm = entry->getArgument(15), wout = entry->getArgument(16);
+
+  cst0 = fconst(b, loc, 0.0);
+  cst1 = fconst(b, loc, 1.0);
+  eps = fconst(b, loc, c.layernormEps);
+  alpha = fconst(b, loc, c.deepnorm ? std::pow(2.0 * double(L), 0.25) : 1.0);
+  c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  pos = stateful ? entry->getArgument(18)
+                 : arith::ConstantIndexOp::create(b, loc, 0).getResult();
 
   // Embedding (token ids were range-checked by the driver).
-  line(formatv("%tok = tensor.collapse_shape %tokens [[0, 1]] : {0} into {1}",
-               tensorType({B, T}, "i64"), tensorType({M}, "i64")));
+  Value tok = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({M}, b.getI64Type()), tokens,
+      {ReassociationIndices{0, 1}});
   double embedScale = c.noScaleEmbedding ? 1.0 : std::sqrt(double(d));
-  std::string x =
-      generic({{"%tok", tensorType({M}, "i64"), map(2, "d0")}},
-              {empty({M, d}), tensorType({M, d}), map(2, "d0, d1")},
-              {"parallel", "parallel"}, [&](ArrayRef<std::string> a) {
-                std::string id =
-                    op("id", "arith.index_cast " + a[0] + " : i64 to index");
-                std::string j = op("j", "linalg.index 1 : index");
-                std::string e = op("e", "tensor.extract %embed[" + id + ", " +
-                                            j + "] : " + tensorType({V, d}));
-                return op("es", "arith.mulf " + e + ", " + fconst(embedScale) +
-                                    " : f32");
-              });
+  Value x = generic(
+      {{tok, dims({0})}}, {empty({M, d}), dims({0, 1})}, {kPar, kPar},
+      [&](OpBuilder &nb, ValueRange a) -> Value {
+        Value id = arith::IndexCastOp::create(nb, loc, nb.getIndexType(), a[0]);
+        Value j = linalg::IndexOp::create(nb, loc, 1);
+        Value e = tensor::ExtractOp::create(nb, loc, embed, ValueRange{id, j});
+        return arith::MulFOp::create(nb, loc, e, fconst(nb, loc, embedScale));
+      });
   if (c.layernormEmbedding)
-    x = rmsNorm(x, d, "%embed_norm", map(2, "d1"));
+    x = rmsNorm(x, d, embedNorm, dims({1}));
 
   // Rotary tables at absolute positions pos + n, computed in f64.
-  for (const char *fn : {"cos", "sin"}) {
-    generic(
-        {{"%angle", tensorType({dk}), map(2, "d1 * 2")}},
-        {empty({T, dk / 2}), tensorType({T, dk / 2}), map(2, "d0, d1")},
-        {"parallel", "parallel"},
-        [&](ArrayRef<std::string> a) {
-          std::string n = op("n", "linalg.index 0 : index");
-          std::string p = op("p", "arith.addi %pos, " + n + " : index");
-          std::string p64 =
-              op("p64", "arith.index_cast " + p + " : index to i64");
-          std::string pf = op("pf", "arith.sitofp " + p64 + " : i64 to f64");
-          std::string af = op("af", "arith.extf " + a[0] + " : f32 to f64");
-          std::string th = op("th", "arith.mulf " + pf + ", " + af + " : f64");
-          std::string tr = op("tr", formatv("math.{0} {1} : f64", fn, th));
-          return op("t32", "arith.truncf " + tr + " : f64 to f32");
-        },
-        formatv("%rot_{0}", fn).str());
-  }
+  auto table = [&](bool cosine) {
+    return generic(
+        {{angle, {b.getAffineDimExpr(1) * 2}}},
+        {empty({T, dk / 2}), dims({0, 1})}, {kPar, kPar},
+        [&](OpBuilder &nb, ValueRange a) -> Value {
+          Value n = linalg::IndexOp::create(nb, loc, 0);
+          Value p = arith::AddIOp::create(nb, loc, pos, n);
+          Value p64 = arith::IndexCastOp::create(nb, loc, nb.getI64Type(), p);
+          Value pf = arith::SIToFPOp::create(nb, loc, nb.getF64Type(), p64);
+          Value af = arith::ExtFOp::create(nb, loc, nb.getF64Type(), a[0]);
+          Value th = arith::MulFOp::create(nb, loc, pf, af);
+          Value tr = cosine ? math::CosOp::create(nb, loc, th).getResult()
+                            : math::SinOp::create(nb, loc, th).getResult();
+          return arith::TruncFOp::create(nb, loc, nb.getF32Type(), tr);
+        });
+  };
+  rotCos = table(true);
+  rotSin = table(false);
 
   // The layers: one loop body shared by all of them.
-  std::string iterArgs = "%x = " + x, iterTypes = tensorType({M, d});
-  if (stateful) {
-    iterArgs += ", %st = %state";
-    iterTypes += ", " + lsT;
+  SmallVector<Value> init = {x};
+  if (stateful)
+    init.push_back(entry->getArgument(17));
+  auto loop =
+      scf::ForOp::create(b, loc, c0, arith::ConstantIndexOp::create(b, loc, L),
+                         arith::ConstantIndexOp::create(b, loc, 1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    layerIdx = loop.getInductionVar();
+    Value state = stateful ? loop.getRegionIterArg(1) : Value();
+    Value next = layer(loop.getRegionIterArg(0), state);
+    SmallVector<Value> yielded = {next};
+    if (stateful)
+      yielded.push_back(state);
+    scf::YieldOp::create(b, loc, yielded);
   }
-  line(formatv("%layers:{0} = scf.for %l = %c0 to %cL step %c1 "
-               "iter_args({1}) -> ({2}) {{",
-               stateful ? 2 : 1, iterArgs, iterTypes));
-  std::string state = "%st";
-  std::string next = layer("%x", state);
-  line(formatv("scf.yield {0}{1} : {2}", next, stateful ? ", " + state : "",
-               iterTypes));
-  line("}");
 
-  std::string xf = rmsNorm("%layers#0", d, "%final_norm", map(2, "d1"));
-  std::string logits = matmul(xf, d, "%wout", V);
-  line(formatv("%logits = tensor.expand_shape {0} [[0, 1], [2]] output_shape "
-               "[{1}, {2}, {3}] : {4} into {5}",
-               logits, B, T, V, tensorType({M, V}), tensorType({B, T, V})));
-  line(formatv("return %logits{0} : {1}", stateful ? ", %layers#1" : "",
-               results));
-  os << "}\n";
-  return text;
+  Value xf = rmsNorm(loop.getResult(0), d, finalNorm, dims({1}));
+  Value logits = tensor::ExpandShapeOp::create(
+      b, loc, type({B, T, V}), matmul(xf, d, wout, V),
+      {ReassociationIndices{0, 1}, ReassociationIndices{2}});
+  SmallVector<Value> returned = {logits};
+  if (stateful)
+    returned.push_back(loop.getResult(1));
+  func::ReturnOp::create(b, loc, returned);
+  return module;
 }
 } // namespace
 
@@ -578,7 +525,12 @@ llvm::Error retnet::model::checkForwardShape(const Config &c,
   return Error::success();
 }
 
-std::string retnet::model::buildForward(const Config &config,
-                                        const ForwardShape &shape) {
-  return Emitter(config, shape).build();
+OwningOpRef<ModuleOp> retnet::model::buildForward(MLIRContext &context,
+                                                  const Config &config,
+                                                  const ForwardShape &shape) {
+  context.loadDialect<arith::ArithDialect, func::FuncDialect,
+                      linalg::LinalgDialect, math::MathDialect,
+                      retention::RetentionDialect, scf::SCFDialect,
+                      tensor::TensorDialect>();
+  return GraphBuilder(context, config, shape).build();
 }

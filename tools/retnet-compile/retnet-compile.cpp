@@ -196,13 +196,8 @@ Expected<Forward> compileForward(mlir::MLIRContext &context,
   if (Error e = checkForwardShape(config, shape))
     return std::move(e);
   auto start = Clock::now();
-  std::string source = buildForward(config, shape);
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
-  if (!module)
-    return createStringError(inconvertibleErrorCode(),
-                             "internal error: the generated model IR does "
-                             "not parse");
+      buildForward(context, config, shape);
   if (failed(lowerForHostCPU(*module, CpuLowering::Fused)))
     return createStringError(inconvertibleErrorCode(),
                              "lowering the model to the LLVM dialect failed");
@@ -465,13 +460,8 @@ int emit(mlir::MLIRContext &context) {
   ForwardShape shape{form, emitBatch, seq, effectiveChunk(m->config)};
   if (Error e = checkForwardShape(m->config, shape))
     return fail(toString(std::move(e)));
-  std::string source = buildForward(m->config, shape);
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
-  if (!module) {
-    errs() << source;
-    return fail("internal error: the generated model IR does not parse");
-  }
+      buildForward(context, m->config, shape);
   mlir::PassManager pm(&context);
   if (stage == Stage::Linalg)
     buildRetentionFusedToLinalgPipeline(pm, FusedPipelineOptions());

@@ -14,9 +14,9 @@
 
 #include "retnet/Model/Config.h"
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/Error.h"
-
-#include <string>
 
 namespace retnet::model {
 
@@ -37,15 +37,18 @@ struct ForwardShape {
 /// tensor that is too large.
 llvm::Error checkForwardShape(const Config &config, const ForwardShape &shape);
 
-/// The source of a module holding
+/// Builds, in `context`, a module holding
 ///
 ///   func.func @forward(%tokens: tensor<BxTxi64>, <weights in the order of
 ///       Weights::arguments()>[, %state: tensor<LxBxHxDkxDvxf32>,
 ///       %position: index]) -> (tensor<BxTxVxf32>[, new state])
 ///
 /// The state and position arguments and the state result exist for the
-/// chunkwise and recurrent forms.
-std::string buildForward(const Config &config, const ForwardShape &shape);
+/// chunkwise and recurrent forms. The shape must have passed
+/// checkForwardShape.
+mlir::OwningOpRef<mlir::ModuleOp> buildForward(mlir::MLIRContext &context,
+                                               const Config &config,
+                                               const ForwardShape &shape);
 
 } // namespace retnet::model
 
