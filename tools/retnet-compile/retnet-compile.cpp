@@ -2,7 +2,7 @@
 //
 //   retnet-compile run --model DIR --tokens T.npy --form F --logits OUT.npy
 //   retnet-compile generate --model DIR --prompt-tokens P --max-new-tokens N
-//   retnet-compile emit --model DIR --stage retention|linalg|llvm|ptx
+//   retnet-compile emit --model DIR --stage retention|linalg|llvm
 //   retnet-compile init --config CONFIG.json --seed S -o DIR
 //
 // A model directory holds config.json (torchscale RetNetConfig keys) and
@@ -73,12 +73,6 @@ static cl::opt<int64_t> chunkSize(
     "chunk-size",
     cl::desc("Chunk size (default: the config's recurrent_chunk_size)"),
     cl::init(0), cl::sub(runCmd), cl::sub(generateCmd), cl::sub(emitCmd));
-enum class Target { Cpu, Cuda };
-static cl::opt<Target>
-    target("target", cl::desc("Where the model runs"),
-           cl::values(clEnumValN(Target::Cpu, "cpu", "the host CPU"),
-                      clEnumValN(Target::Cuda, "cuda", "an NVIDIA GPU")),
-           cl::init(Target::Cpu), cl::sub(runCmd), cl::sub(generateCmd));
 static cl::opt<std::string>
     promptTokens("prompt-tokens",
                  cl::desc("Prompt: a .npy of token ids [1, T] or ids "
@@ -87,7 +81,7 @@ static cl::opt<std::string>
 static cl::opt<int64_t> maxNewTokens("max-new-tokens",
                                      cl::desc("Tokens to generate"),
                                      cl::init(16), cl::sub(generateCmd));
-enum class Stage { Retention, Linalg, LLVM, PTX };
+enum class Stage { Retention, Linalg, LLVM };
 static cl::opt<Stage> stage(
     "stage", cl::desc("IR stage to print"),
     cl::values(
@@ -95,8 +89,7 @@ static cl::opt<Stage> stage(
                    "the decoder as built (retention + linalg ops)"),
         clEnumValN(Stage::Linalg, "linalg",
                    "retention-fused-to-linalg: the fused kernels on tensors"),
-        clEnumValN(Stage::LLVM, "llvm", "the LLVM dialect"),
-        clEnumValN(Stage::PTX, "ptx", "PTX for the GPU")),
+        clEnumValN(Stage::LLVM, "llvm", "the LLVM dialect")),
     cl::init(Stage::Retention), cl::sub(emitCmd));
 static cl::opt<int64_t> emitSeq("seq", cl::desc("Sequence length to emit for"),
                                 cl::init(16), cl::sub(emitCmd));
@@ -258,13 +251,6 @@ int64_t effectiveChunk(const Config &c) {
   return chunkSize > 0 ? int64_t(chunkSize) : c.chunkSize;
 }
 
-int checkTarget() {
-  if (target == Target::Cuda)
-    return fail("--target cuda: GPU code generation is not implemented yet; "
-                "use --target cpu");
-  return 0;
-}
-
 /// Token ids from a .npy file or a comma-separated list (batch 1).
 Expected<npy::Array> parseTokens(StringRef spec, StringRef option,
                                  int64_t vocab) {
@@ -328,8 +314,6 @@ Expected<npy::Array> computeLogits(mlir::MLIRContext &context, const Model &m,
 }
 
 int runModel(mlir::MLIRContext &context) {
-  if (int rc = checkTarget())
-    return rc;
   if (tokensFile.empty() || logitsFile.empty())
     return fail("run needs --tokens FILE.npy and --logits OUT.npy");
   if (chunkSize < 0)
@@ -382,8 +366,6 @@ int64_t argmax(const float *row, int64_t n) {
 }
 
 int generate(mlir::MLIRContext &context) {
-  if (int rc = checkTarget())
-    return rc;
   if (maxNewTokens < 1)
     return fail("--max-new-tokens must be at least 1");
   Expected<Model> m = loadModel();
@@ -449,8 +431,6 @@ int generate(mlir::MLIRContext &context) {
 }
 
 int emit(mlir::MLIRContext &context) {
-  if (stage == Stage::PTX)
-    return fail("--stage ptx: GPU code generation is not implemented yet");
   if (emitSeq < 1 || emitBatch < 1)
     return fail("--seq and --batch must be at least 1");
   Expected<Model> m = loadModel();
