@@ -22,10 +22,7 @@ while (($#)); do
 done
 ((${#targets[@]})) || targets=(fuzz-npy fuzz-safetensors fuzz-config fuzz-retention)
 
-# The same reasons as in scripts/sanitize.sh.
-export ASAN_OPTIONS=allow_user_poisoning=0:allocator_may_return_null=1:detect_leaks=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-22/bin/llvm-symbolizer
+. "$root/scripts/sanitizer-env.sh"
 
 work=$build_dir/fuzz
 rm -rf "$work/seeds"
