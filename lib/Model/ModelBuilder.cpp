@@ -12,10 +12,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "retnet/Model/ModelBuilder.h"
-#include "retnet/Conversion/RetentionToLinalg/RetentionToLinalg.h"
 #include "retnet/Dialect/Retention/IR/RetentionOps.h"
 #include "retnet/Model/Weights.h"
 #include "retnet/Support/Extents.h"
+#include "retnet/Support/VectorizeMarker.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,7 +1,7 @@
 //===- VectorizeContractions.cpp - register-blocked contraction kernels ---===//
 
-#include "retnet/Conversion/RetentionToLinalg/RetentionToLinalg.h"
 #include "retnet/Pipelines/Pipelines.h"
+#include "retnet/Support/VectorizeMarker.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"

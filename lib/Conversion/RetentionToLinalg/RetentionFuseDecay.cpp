@@ -16,6 +16,7 @@
 
 #include "RetentionEmitter.h"
 #include "retnet/Conversion/RetentionToLinalg/RetentionToLinalg.h"
+#include "retnet/Support/VectorizeMarker.h"
 
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 

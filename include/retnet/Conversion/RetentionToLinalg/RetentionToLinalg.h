@@ -6,9 +6,6 @@
 #include "mlir/Pass/Pass.h"
 
 namespace retnet {
-/// The unit attribute by which retention-fuse-decay opts its per-chunk
-/// contractions (cache-resident tiles) into retnet-vectorize-contractions.
-inline constexpr llvm::StringLiteral kVectorizeAttrName = "retnet.vectorize";
 
 /// The reference lowering of all three forms with static shapes to linalg on
 /// tensors (convert-retention-to-linalg).
