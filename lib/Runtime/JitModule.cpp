@@ -190,7 +190,7 @@ JitModule::load(ModuleOp module, const Options &options) {
     return engine.takeError();
   jit->engine = std::move(*engine);
   registerMemrefAllocator(*jit->engine);
-  // Materialise (code-generate) every entry point now, so that compile() and
+  // Materialise (code-generate) every entry point now, so that load() and
   // not the first call pays for LLVM's code generation.
   for (const auto &entry : jit->signatures)
     if (auto fn =

@@ -20,8 +20,6 @@
 #include "retnet/Support/Npy.h"
 
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllPasses.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -479,7 +477,6 @@ int init() {
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
-  mlir::registerAllPasses();
   cl::ParseCommandLineOptions(argc, argv,
                               "retnet-mlir model driver: compile and run "
                               "RetNet models\n");

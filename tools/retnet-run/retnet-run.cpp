@@ -19,7 +19,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 
@@ -207,8 +206,6 @@ int run() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
-  // The lowering pipelines are assembled from registered upstream passes.
-  registerAllPasses();
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "retnet-mlir CPU runner: JIT-compiles and calls a function\n");

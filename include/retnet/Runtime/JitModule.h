@@ -1,5 +1,4 @@
-//===- JitModule.h - JIT-compile LLVM-dialect modules, call them -*- C++
-//-*-===//
+//===- JitModule.h - JIT-compile and call LLVM-dialect IR -------*- C++ -*-===//
 //
 // Takes a module already lowered to the LLVM dialect (by the CPU pipelines of
 // retnet/Pipelines), JIT-compiles it with MLIR's ExecutionEngine and calls

@@ -17,8 +17,8 @@ namespace retnet {
 /// (A double: the size that failed may not fit in 64 bits.)
 [[noreturn]] void reportOutOfMemory(double bytes);
 
-/// 64-byte aligned storage for `bytes` (at least one byte), or
-/// reportOutOfMemory. Released with std::free.
+/// Storage for `bytes` (at least one byte) aligned to `alignment` (a power
+/// of two; 64 otherwise), or reportOutOfMemory. Released with std::free.
 void *allocateOrExit(uint64_t bytes, uint64_t alignment = 64);
 
 } // namespace retnet

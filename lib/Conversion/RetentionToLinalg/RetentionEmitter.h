@@ -366,7 +366,7 @@ llvm::LogicalResult lowerOne(mlir::RewriterBase &rewriter,
   return llvm::success();
 }
 
-/// The pattern form of lowerOne.
+/// The pattern form of lowerOne: the lowerings' pattern sets.
 template <typename Lower, typename Filter>
 struct LowerRetentionPattern
     : mlir::OpInterfaceRewritePattern<RetentionOpInterface> {

@@ -134,8 +134,3 @@ void retnet::populateRetentionToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerRetentionPattern<ReferenceLowering, AnyForm>>(
       patterns.getContext());
 }
-
-LogicalResult retnet::lowerRetentionToLinalg(RewriterBase &rewriter,
-                                             Operation *op) {
-  return lowerOne<ReferenceLowering, AnyForm>(rewriter, op);
-}

@@ -15,11 +15,6 @@ void populateRetentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// (retention-fuse-decay).
 void populateRetentionFuseDecayPatterns(mlir::RewritePatternSet &patterns);
 
-/// Replaces one retention op with static shapes by its reference lowering;
-/// fails without rewriting otherwise.
-llvm::LogicalResult lowerRetentionToLinalg(mlir::RewriterBase &rewriter,
-                                           mlir::Operation *op);
-
 /// Replaces one chunkwise or recurrent op with static shapes by its
 /// decay-fused lowering; fails without rewriting otherwise.
 llvm::LogicalResult lowerRetentionFuseDecay(mlir::RewriterBase &rewriter,
