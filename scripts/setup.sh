@@ -13,7 +13,7 @@ build_type=${BUILD_TYPE:-Release}
 packages=(
   cmake ninja-build g++ ccache
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-  clang-22 libclang-rt-22-dev
+  clang-22 libclang-rt-22-dev libomp-22-dev
   python3 python3-numpy
 )
 

@@ -3,19 +3,16 @@
 // Builds the decoder with OpBuilder: linalg, tensor, scf, arith, math and
 // retention ops on tensors in one func.func @forward.
 //
-// Matrix products x[M, K] W[K, N] read W packed in column panels
-// [N / P, K, P] (see Weights.h) and are built pre-tiled: an scf.forall over
-// (row tile, panel group) tasks, each a linalg.generic that
-// retnet-vectorize-contractions turns into register-blocked kernels reading
-// each panel contiguously.
+// The graph is target neutral: matrix products are linalg.matmul on the
+// weights as torch stores them ([out, in], stacked over layers), with no
+// tiling, layout or target attributes; code generation (Codegen/CPU, next
+// Codegen/GPU) decides those.
 //
 //===----------------------------------------------------------------------===//
 
 #include "retnet/Model/ModelBuilder.h"
 #include "retnet/Dialect/Retention/IR/RetentionOps.h"
-#include "retnet/Model/Weights.h"
 #include "retnet/Support/Extents.h"
-#include "retnet/Support/VectorizeMarker.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -39,14 +36,6 @@ using utils::IteratorType;
 namespace {
 constexpr IteratorType kPar = IteratorType::parallel;
 constexpr IteratorType kRed = IteratorType::reduction;
-
-/// Largest divisor of n that is at most `cap`.
-int64_t tileFor(int64_t n, int64_t cap) {
-  for (int64_t t = std::min(n, cap); t > 1; --t)
-    if (n % t == 0)
-      return t;
-  return 1;
-}
 
 using BodyFn = llvm::function_ref<Value(OpBuilder &, ValueRange)>;
 
@@ -81,8 +70,7 @@ private:
   /// A linalg.generic with one result; `body` receives the block arguments
   /// (inputs, then the init) and returns the yielded value.
   Value generic(ArrayRef<Operand> ins, const Operand &init,
-                ArrayRef<IteratorType> iters, BodyFn body,
-                bool vectorize = false) {
+                ArrayRef<IteratorType> iters, BodyFn body) {
     SmallVector<Value> inputs;
     SmallVector<AffineMap> maps;
     for (const Operand &o : ins) {
@@ -95,23 +83,17 @@ private:
         [&](OpBuilder &nb, Location, ValueRange args) {
           linalg::YieldOp::create(nb, loc, body(nb, args));
         });
-    if (vectorize)
-      op->setAttr(kVectorizeAttrName, b.getUnitAttr());
     return op.getResult(0);
   }
   static Value fconst(OpBuilder &nb, Location l, double x) {
     return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(float(x)));
   }
 
-  Value matmul(Value x, int64_t K, Value w, int64_t N);
-  /// The packed shape [N / P, K, P] of a K x N weight, and its stacked type.
-  static SmallVector<int64_t> packed(int64_t K, int64_t N) {
-    return {N / panelWidth(N), K, panelWidth(N)};
-  }
+  /// x [M, K] times the weight w [N, K] (transposed).
+  Value matmul(Value x, Value w, int64_t N);
+  /// The type of a K -> N Linear weight [N, K] stacked over the layers.
   RankedTensorType stacked(int64_t K, int64_t N) {
-    SmallVector<int64_t> shape = {c.layers};
-    shape.append(packed(K, N));
-    return type(shape);
+    return type({c.layers, N, K});
   }
   Value rmsNorm(Value x, int64_t n, Value w, SmallVector<AffineExpr> wMap);
   Value sliceLayer(Value stackedWeight, ArrayRef<int64_t> perLayer);
@@ -130,50 +112,20 @@ private:
   Value wq, wk, wv, wg, wo, normRet, normFfn, w1, wgate, w2;
 };
 
-Value GraphBuilder::matmul(Value x, int64_t K, Value w, int64_t N) {
-  // w holds the weight in column panels [N / P, K, P]; the product is
-  // computed as [M, N / P, P] and reshaped. Tasks: row tiles of up to 8 x
-  // groups of panels, about 16 or more of them for the worker threads.
-  int64_t P = panelWidth(N), G = N / P, mt = tileFor(M, 8);
-  int64_t groups = std::max<int64_t>(1, (16 + M / mt - 1) / (M / mt));
-  int64_t gt = tileFor(G, (G + groups - 1) / groups);
-  auto forall = scf::ForallOp::create(
-      b, loc, getAsIndexOpFoldResult(b.getContext(), {0, 0}),
-      getAsIndexOpFoldResult(b.getContext(), {M, G}),
-      getAsIndexOpFoldResult(b.getContext(), {mt, gt}), empty({M, G, P}),
-      std::nullopt);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    Block *body = forall.getBody();
-    Value i = body->getArgument(0), j = body->getArgument(1),
-          out = body->getArgument(2);
-    b.setInsertionPoint(forall.getTerminator());
-    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-    Value xs = tensor::ExtractSliceOp::create(
-        b, loc, x, {i, zero}, {b.getIndexAttr(mt), b.getIndexAttr(K)},
-        {one, one});
-    Value ws = tensor::ExtractSliceOp::create(
-        b, loc, w, {j, zero, zero},
-        {b.getIndexAttr(gt), b.getIndexAttr(K), b.getIndexAttr(P)},
-        {one, one, one});
-    Value t = generic(
-        {{xs, dims({0, 2})}, {ws, dims({1, 2, 3})}},
-        {zeros({mt, gt, P}), dims({0, 1, 3})}, {kPar, kPar, kRed, kPar},
-        [&](OpBuilder &nb, ValueRange a) -> Value {
-          auto contract = arith::FastMathFlags::contract;
-          Value p = arith::MulFOp::create(nb, loc, a[0], a[1], contract);
-          return arith::AddFOp::create(nb, loc, a[2], p, contract);
-        },
-        /*vectorize=*/true);
-    b.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(
-        b, loc, t, out, {i, j, zero},
-        {b.getIndexAttr(mt), b.getIndexAttr(gt), b.getIndexAttr(P)},
-        {one, one, one});
-  }
-  return tensor::CollapseShapeOp::create(
-      b, loc, type({M, N}), forall.getResult(0),
-      {ReassociationIndices{0}, ReassociationIndices{1, 2}});
+Value GraphBuilder::matmul(Value x, Value w, int64_t N) {
+  // x [M, K] times the torch Linear weight w [N, K], transposed.
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  auto map = [&](ArrayRef<AffineExpr> results) -> Attribute {
+    return AffineMapAttr::get(AffineMap::get(3, 0, results, ctx));
+  };
+  NamedAttribute maps(b.getStringAttr("indexing_maps"),
+                      b.getArrayAttr({map({m, k}), map({n, k}), map({m, n})}));
+  return linalg::MatmulOp::create(b, loc, TypeRange{type({M, N})},
+                                  ValueRange{x, w}, ValueRange{zeros({M, N})},
+                                  ArrayRef<NamedAttribute>{maps})
+      .getResult(0);
 }
 
 Value GraphBuilder::rmsNorm(Value x, int64_t n, Value w,
@@ -264,17 +216,16 @@ Value GraphBuilder::rotary(Value t) {
 Value GraphBuilder::layer(Value x, Value &state) {
   int64_t d = c.embedDim, vd = c.valueEmbedDim, f = c.ffnDim, H = c.heads,
           dk = c.keyHeadDim(), dv = c.valueHeadDim(), B = s.batch, T = s.seq;
-  Value lq = sliceLayer(wq, packed(d, d)), lk = sliceLayer(wk, packed(d, d)),
-        lv = sliceLayer(wv, packed(d, vd)), lg = sliceLayer(wg, packed(d, vd)),
-        lo = sliceLayer(wo, packed(vd, d)), l1 = sliceLayer(w1, packed(d, f)),
-        lgate = sliceLayer(wgate, packed(d, f)),
-        l2 = sliceLayer(w2, packed(f, d)), ln1 = sliceLayer(normRet, {d}),
-        ln2 = sliceLayer(normFfn, {d});
+  Value lq = sliceLayer(wq, {d, d}), lk = sliceLayer(wk, {d, d}),
+        lv = sliceLayer(wv, {vd, d}), lg = sliceLayer(wg, {vd, d}),
+        lo = sliceLayer(wo, {d, vd}), l1 = sliceLayer(w1, {f, d}),
+        lgate = sliceLayer(wgate, {f, d}), l2 = sliceLayer(w2, {d, f}),
+        ln1 = sliceLayer(normRet, {d}), ln2 = sliceLayer(normFfn, {d});
 
   // Multi-scale retention on RMSNorm(x).
   Value h = rmsNorm(x, d, ln1, dims({1}));
-  Value q = matmul(h, d, lq, d), k = matmul(h, d, lk, d),
-        v = matmul(h, d, lv, vd), g = matmul(h, d, lg, vd);
+  Value q = matmul(h, lq, d), k = matmul(h, lk, d), v = matmul(h, lv, vd),
+        g = matmul(h, lg, vd);
   Value qh = rotary(q), kh = rotary(k);
   Value vsplit = tensor::ExpandShapeOp::create(
       b, loc, type({B, T, H, dv}), v,
@@ -343,11 +294,11 @@ Value GraphBuilder::layer(Value x, Value &state) {
       {kPar, kPar}, [&](OpBuilder &nb, ValueRange a) -> Value {
         return arith::MulFOp::create(nb, loc, swish(nb, a[0]), a[1]);
       });
-  Value x1 = residual(x, matmul(gated, vd, lo, d));
+  Value x1 = residual(x, matmul(gated, lo, d));
 
   // GLU feed-forward on RMSNorm(x1).
   Value h2 = rmsNorm(x1, d, ln2, dims({1}));
-  Value a1 = matmul(h2, d, l1, f), b1 = matmul(h2, d, lgate, f);
+  Value a1 = matmul(h2, l1, f), b1 = matmul(h2, lgate, f);
   Value act = generic(
       {{a1, dims({0, 1})}, {b1, dims({0, 1})}}, {empty({M, f}), dims({0, 1})},
       {kPar, kPar}, [&](OpBuilder &nb, ValueRange a) -> Value {
@@ -366,7 +317,7 @@ Value GraphBuilder::layer(Value x, Value &state) {
         }
         return arith::MulFOp::create(nb, loc, activated, a[1]);
       });
-  return residual(x1, matmul(act, f, l2, d));
+  return residual(x1, matmul(act, l2, d));
 }
 
 OwningOpRef<ModuleOp> GraphBuilder::build() {
@@ -391,7 +342,7 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
                             stacked(d, f),
                             stacked(f, d),
                             type({d}),
-                            type(packed(d, V))};
+                            type({V, d})};
   SmallVector<Type> results = {type({B, T, V})};
   if (stateful) {
     args.append({statesType, b.getIndexType()});
@@ -484,7 +435,7 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
 
   Value xf = rmsNorm(loop.getResult(0), d, finalNorm, dims({1}));
   Value logits = tensor::ExpandShapeOp::create(
-      b, loc, type({B, T, V}), matmul(xf, d, wout, V),
+      b, loc, type({B, T, V}), matmul(xf, wout, V),
       {ReassociationIndices{0, 1}, ReassociationIndices{2}});
   SmallVector<Value> returned = {logits};
   if (stateful)

@@ -29,22 +29,7 @@ Expected<npy::Array> fetch(const Safetensors &ckpt, StringRef name,
   return t->toF32();
 }
 
-/// Packs the torch Linear weight `src` [out, in] into panels
-/// dst[g, i, p] = src[g * P + p, i] of shape [out / P, in, P].
-void packInto(const float *src, int64_t out, int64_t in, float *dst) {
-  int64_t P = panelWidth(out);
-  for (int64_t o = 0; o < out; ++o)
-    for (int64_t i = 0; i < in; ++i)
-      dst[((o / P) * in + i) * P + o % P] = src[o * in + i];
-}
 } // namespace
-
-int64_t retnet::model::panelWidth(int64_t out) {
-  int64_t p = 16;
-  while (out % p != 0)
-    p /= 2;
-  return p;
-}
 
 std::vector<const npy::Array *> Weights::arguments() const {
   return {&embed, &logDecay, &angle,     &embedNorm, &wq,      &wk,
@@ -94,17 +79,13 @@ Expected<Weights> Weights::load(const Config &c, const Safetensors &ckpt) {
     std::fill_n(f32(w.embedNorm), d, 1.0f);
   }
 
-  // Output projection [V, d] -> [d, V]; tied models may omit it.
-  npy::Array out;
+  // Output projection [V, d]; tied models may omit it.
   if (ckpt.find("output_projection.weight") || !c.tiedEmbeddings) {
-    if (Error e = get("output_projection.weight", {V, d}, out))
+    if (Error e = get("output_projection.weight", {V, d}, w.wout))
       return std::move(e);
   } else {
-    out = w.embed;
+    w.wout = w.embed;
   }
-  w.wout = npy::Array::allocate(npy::DType::F32,
-                                {V / panelWidth(V), d, panelWidth(V)});
-  packInto(f32(out), V, d, f32(w.wout));
 
   // Optional buffers: used when present (the decay is a runtime operand).
   w.logDecay = defaultLogDecay(c);
@@ -131,23 +112,18 @@ Expected<Weights> Weights::load(const Config &c, const Safetensors &ckpt) {
                  {"ffn.gate.weight", &w.wgate, f, d},
                  {"ffn.fc2.weight", &w.w2, d, f}};
   for (Stacked &s : stacked) {
-    int64_t P = panelWidth(s.out);
-    *s.dst =
-        s.in ? npy::Array::allocate(npy::DType::F32, {L, s.out / P, s.in, P})
-             : npy::Array::allocate(npy::DType::F32, {L, s.out});
+    SmallVector<int64_t> shape = {s.out};
+    if (s.in)
+      shape.push_back(s.in);
+    SmallVector<int64_t> stackedShape = {L};
+    stackedShape.append(shape);
+    *s.dst = npy::Array::allocate(npy::DType::F32, stackedShape);
     int64_t per = s.in ? s.in * s.out : s.out;
     for (int64_t l = 0; l < L; ++l) {
-      std::string name = formatv("layers.{0}.{1}", l, s.suffix);
       npy::Array t;
-      if (s.in) {
-        if (Error e = get(name, {s.out, s.in}, t))
-          return std::move(e);
-        packInto(f32(t), s.out, s.in, f32(*s.dst) + l * per);
-      } else {
-        if (Error e = get(name, {s.out}, t))
-          return std::move(e);
-        std::memcpy(f32(*s.dst) + l * per, f32(t), per * sizeof(float));
-      }
+      if (Error e = get(formatv("layers.{0}.{1}", l, s.suffix).str(), shape, t))
+        return std::move(e);
+      std::memcpy(f32(*s.dst) + l * per, f32(t), per * sizeof(float));
     }
   }
   return w;

@@ -3,6 +3,7 @@
 #include "retnet/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 
 namespace retnet {
 #define GEN_PASS_DEF_CHECKLLVMCONTRACTPASS
@@ -18,7 +19,7 @@ struct CheckLLVMContractPass
     ModuleOp module = getOperation();
     WalkResult result = module.walk<WalkOrder::PreOrder>([&](Operation *op) {
       if (op == module.getOperation() ||
-          isa<LLVM::LLVMDialect>(op->getDialect()))
+          isa<LLVM::LLVMDialect, omp::OpenMPDialect>(op->getDialect()))
         return WalkResult::advance();
       op->emitOpError("survived the lowering to the LLVM dialect: the CPU "
                       "pipeline cannot translate it");

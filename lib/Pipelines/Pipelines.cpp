@@ -7,14 +7,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "retnet/Pipelines/Pipelines.h"
+#include "retnet/Codegen/CPU/Passes.h"
 #include "retnet/Conversion/Passes.h"
 #include "retnet/Dialect/Retention/IR/RetentionDialect.h"
 #include "retnet/Dialect/Retention/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
-#include "mlir/Dialect/Async/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -41,16 +42,15 @@ void addBufferization(OpPassManager &pm) {
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
-/// Independent tiles (scf.forall) run on the async runtime's thread pool.
+/// Independent tiles (scf.forall) run as OpenMP parallel loops: the calling
+/// thread forks a team and joins it before the call returns, so no worker
+/// runs compiled code after the entry point has returned.
 void addParallelTiles(OpPassManager &pm) {
   pm.addPass(createForallToParallelLoopPass());
-  AsyncParallelForPassOptions parallelFor;
-  parallelFor.asyncDispatch = true;
-  parallelFor.minTaskSize = 1;
-  pm.addPass(createAsyncParallelForPass(parallelFor));
-  pm.addPass(createAsyncToAsyncRuntimePass());
-  pm.addPass(createAsyncRuntimeRefCountingPass());
-  pm.addPass(createAsyncRuntimeRefCountingOptPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // Inline the memref.alloca_scope around each loop body (it holds no
+  // alloca), which could not hold the body's blocks after scf-to-cf.
+  pm.addPass(createCanonicalizerPass());
 }
 
 /// Loops and the conversion to the LLVM dialect, then the output contract.
@@ -73,11 +73,23 @@ void addLoweringToLLVM(OpPassManager &pm) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefs));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createConvertAsyncToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(retnet::createCheckLLVMContractPass());
+}
+
+/// Host CPU code generation on tensors: products over packed weights in
+/// tasks, the packing of arguments moved into a function run once, and the
+/// register-blocked vector kernels.
+void addCpuCodegen(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(retnet::cpu::createPackMatmulsPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(retnet::cpu::createPrepareWeightsPass());
+  pm.addPass(retnet::cpu::createLowerPacksPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(retnet::cpu::createVectorizeContractionsPass());
 }
 } // namespace
 
@@ -97,13 +109,13 @@ void retnet::buildRetentionFusedToLinalgPipeline(
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createRetentionFuseDecayPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createVectorizeContractionsPass());
+  addCpuCodegen(pm);
 }
 
 void retnet::buildRetentionFusedToLLVMPipeline(
     OpPassManager &pm, const FusedPipelineOptions &options) {
-  pm.addPass(createRecordEntrySignaturesPass());
   buildRetentionFusedToLinalgPipeline(pm, options);
+  pm.addPass(createRecordEntrySignaturesPass());
   addBufferization(pm);
   addParallelTiles(pm);
   addLoweringToLLVM(pm);
@@ -126,6 +138,7 @@ void retnet::registerPipelineDialects(DialectRegistry &registry) {
 
 void retnet::registerRetnetPipelines() {
   registerRetnetPipelinesPasses();
+  cpu::registerRetnetCodegenCPUPasses();
   PassPipelineRegistration<>(
       "retention-to-llvm",
       "Reference lowering of retention IR (or linalg on tensors) to the LLVM "
@@ -133,13 +146,14 @@ void retnet::registerRetnetPipelines() {
       buildRetentionToLLVMPipeline);
   PassPipelineRegistration<FusedPipelineOptions>(
       "retention-fused-to-linalg",
-      "retention-tile, retention-fuse-decay and the register-blocked vector "
-      "contractions: the fused retention kernels on tensors",
+      "retention-tile, retention-fuse-decay and the host CPU code generation "
+      "(packed weights prepared once, tasks, register-blocked vector "
+      "contractions), on tensors",
       buildRetentionFusedToLinalgPipeline);
   PassPipelineRegistration<FusedPipelineOptions>(
       "retention-fused-to-llvm",
       "Optimised lowering to the LLVM dialect for the host CPU: "
-      "retention-fused-to-linalg, bufferization, tiles in parallel on the "
-      "MLIR async runtime",
+      "retention-fused-to-linalg, bufferization, tiles in parallel as OpenMP "
+      "loops",
       buildRetentionFusedToLLVMPipeline);
 }

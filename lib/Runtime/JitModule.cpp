@@ -16,7 +16,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
 using namespace mlir;
 using namespace retnet;
@@ -131,24 +130,15 @@ std::string runtime::checkArgument(Type type, const npy::Array &array) {
   return "has an unsupported type " + str(type);
 }
 
-// From libmlir_async_runtime, which this library links.
-extern "C" int64_t mlirAsyncRuntimGetNumWorkerThreads();
+// From the OpenMP runtime (libomp), which this library links.
+extern "C" int omp_get_max_threads();
 
-int64_t JitModule::workerThreads() {
-  return mlirAsyncRuntimGetNumWorkerThreads();
-}
+int64_t JitModule::workerThreads() { return omp_get_max_threads(); }
 
-JitModule::~JitModule() {
-  // An async-runtime worker signals a task's completion and then still
-  // returns through the JIT-compiled coroutine, so the caller can wake up and
-  // drop the module while a worker executes its code. The runtime offers no
-  // way to wait for idle workers: the engine (and its code) is retired for
-  // the rest of the process instead of freed.
-  static auto *retired = new std::vector<std::unique_ptr<ExecutionEngine>>();
-  static std::mutex mutex;
-  std::lock_guard<std::mutex> lock(mutex);
-  retired->push_back(std::move(engine));
-}
+// Parallel tiles are OpenMP loops whose team joins before the entry point
+// returns: once a call has returned, no thread executes the module's code,
+// and the engine can be freed.
+JitModule::~JitModule() = default;
 
 llvm::Expected<std::unique_ptr<JitModule>>
 JitModule::load(ModuleOp module, const Options &options) {
@@ -158,6 +148,26 @@ JitModule::load(ModuleOp module, const Options &options) {
         attr && !func.getName().starts_with("_mlir_ciface_"))
       if (auto type = dyn_cast<FunctionType>(attr.getValue()))
         jit->signatures[func.getName()] = type;
+  for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
+    auto preparer = func->getAttrOfType<FlatSymbolRefAttr>(kPreparerAttrName);
+    auto positions =
+        func->getAttrOfType<DenseI64ArrayAttr>(kPreparedArgsAttrName);
+    if (!preparer || !positions || func.getName().starts_with("_mlir_ciface_"))
+      continue;
+    auto it = jit->signatures.find(func.getName());
+    auto prep = jit->signatures.find(preparer.getValue());
+    if (it == jit->signatures.end() || prep == jit->signatures.end() ||
+        prep->second.getNumInputs() != positions.size() ||
+        prep->second.getNumResults() != positions.size() ||
+        llvm::any_of(positions.asArrayRef(), [&](int64_t p) {
+          return p < 0 || p >= int64_t(it->second.getNumInputs());
+        }))
+      return error("'@" + func.getName() + "' names preparer '@" +
+                   preparer.getValue() +
+                   "' without a matching recorded signature");
+    jit->preparations[func.getName()] = {preparer.getValue().str(),
+                                         positions.asArrayRef().vec()};
+  }
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -177,10 +187,10 @@ JitModule::load(ModuleOp module, const Options &options) {
   engineOptions.transformer = optimize;
   engineOptions.jitCodeGenOptLevel =
       static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
-  // Lowered code calls memrefCopy from MLIR's C runner utilities. The async
+  // Lowered code calls memrefCopy from MLIR's C runner utilities. The OpenMP
   // runtime (parallel tiles) is linked into the process instead of being
-  // loaded here: an engine that unloads it destroys its process-wide
-  // default runtime under every other engine.
+  // loaded here: an engine that unloaded it would tear down the thread
+  // pool under every other engine.
   llvm::StringRef runtimeLibs[] = {RETNET_C_RUNNER_UTILS};
   engineOptions.sharedLibPaths = runtimeLibs;
   engineOptions.enableObjectDump = !options.objectFile.empty();
@@ -210,8 +220,53 @@ llvm::Expected<FunctionType> JitModule::signature(llvm::StringRef name) const {
   return it->second;
 }
 
+llvm::Expected<JitModule::Prepared>
+JitModule::prepare(llvm::StringRef name,
+                   llvm::ArrayRef<const npy::Array *> args) {
+  Prepared prepared;
+  auto it = preparations.find(name);
+  if (it == preparations.end())
+    return prepared;
+  const Preparation &prep = it->second;
+  if (args.size() != signatures.lookup(name).getNumInputs())
+    return error(llvm::formatv("'@{0}' takes {1} arguments, {2} given", name,
+                               signatures.lookup(name).getNumInputs(),
+                               args.size()));
+  std::vector<const npy::Array *> inputs;
+  for (int64_t p : prep.positions)
+    inputs.push_back(args[p]);
+  llvm::Expected<std::vector<npy::Array>> arrays =
+      invoke(prep.preparer, inputs);
+  if (!arrays)
+    return arrays.takeError();
+  prepared.positions = prep.positions;
+  prepared.arrays = std::move(*arrays);
+  return prepared;
+}
+
 llvm::Expected<std::vector<npy::Array>>
-JitModule::call(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args) {
+JitModule::call(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args,
+                const Prepared *prepared) {
+  if (!preparations.count(name))
+    return invoke(name, args);
+  Prepared local;
+  if (!prepared) {
+    llvm::Expected<Prepared> p = prepare(name, args);
+    if (!p)
+      return p.takeError();
+    local = std::move(*p);
+    prepared = &local;
+  }
+  std::vector<const npy::Array *> actual(args.begin(), args.end());
+  for (auto [p, array] : llvm::zip(prepared->positions, prepared->arrays))
+    if (p < int64_t(actual.size()))
+      actual[p] = &array;
+  return invoke(name, actual);
+}
+
+llvm::Expected<std::vector<npy::Array>>
+JitModule::invoke(llvm::StringRef name,
+                  llvm::ArrayRef<const npy::Array *> args) {
   llvm::Expected<FunctionType> sig = signature(name);
   if (!sig)
     return sig.takeError();

@@ -1,8 +1,16 @@
 // RUN: retnet-opt %s --retnet-check-llvm-contract -split-input-file -verify-diagnostics
 
-// Only the LLVM dialect may survive the CPU pipelines.
+// Only the LLVM dialect may survive the CPU pipelines, and the OpenMP ops
+// of parallel tiles, which the runtime translates.
 llvm.func @lowered(%a: i64) -> i64 {
   llvm.return %a : i64
+}
+
+llvm.func @parallel_tiles() {
+  omp.parallel {
+    omp.terminator
+  }
+  llvm.return
 }
 
 // -----

@@ -179,11 +179,22 @@ const char *formName(Form f) {
 struct Forward {
   std::unique_ptr<rt::JitModule> jit;
   ForwardShape shape;
+  /// The weights as the compiled code takes them (e.g. packed for the CPU
+  /// kernels), prepared once after compilation.
+  rt::JitModule::Prepared prepared;
 };
 
-Expected<Forward> compileForward(mlir::MLIRContext &context,
-                                 const Config &config,
+/// The weight arguments of @forward (after the token ids).
+std::vector<const npy::Array *> forwardArguments(const Model &m) {
+  std::vector<const npy::Array *> args = {nullptr};
+  for (const npy::Array *w : m.weights.arguments())
+    args.push_back(w);
+  return args;
+}
+
+Expected<Forward> compileForward(mlir::MLIRContext &context, const Model &m,
                                  const ForwardShape &shape) {
+  const Config &config = m.config;
   if (Error e = checkForwardShape(config, shape))
     return std::move(e);
   auto start = Clock::now();
@@ -199,7 +210,19 @@ Expected<Forward> compileForward(mlir::MLIRContext &context,
                    "{3:f2} s ({4} worker threads)",
                    formName(shape.form), shape.batch, shape.seq,
                    secondsSince(start), rt::JitModule::workerThreads()));
-  return Forward{std::move(*jit), shape};
+  // The weight arguments only: the preparer reads no other argument.
+  std::vector<const npy::Array *> args = forwardArguments(m);
+  if (shape.form != Form::Parallel)
+    args.insert(args.end(), {nullptr, nullptr});
+  start = Clock::now();
+  auto prepared = (*jit)->prepare("forward", args);
+  if (!prepared)
+    return prepared.takeError();
+  if (!prepared->arrays.empty())
+    progress(formatv("prepared {0} weight tensors for the compiled code in "
+                     "{1:f2} s",
+                     prepared->arrays.size(), secondsSince(start)));
+  return Forward{std::move(*jit), shape, std::move(*prepared)};
 }
 
 npy::Array zeroState(const Config &c, int64_t batch) {
@@ -218,15 +241,14 @@ npy::Array indexArray(int64_t v) {
 Expected<std::pair<npy::Array, npy::Array>>
 callForward(Forward &fwd, const Model &m, const npy::Array &tokens,
             const npy::Array *state, int64_t position) {
-  std::vector<const npy::Array *> args = {&tokens};
-  for (const npy::Array *w : m.weights.arguments())
-    args.push_back(w);
+  std::vector<const npy::Array *> args = forwardArguments(m);
+  args[0] = &tokens;
   npy::Array pos = indexArray(position);
   if (fwd.shape.form != Form::Parallel) {
     args.push_back(state);
     args.push_back(&pos);
   }
-  auto results = fwd.jit->call("forward", args);
+  auto results = fwd.jit->call("forward", args, &fwd.prepared);
   if (!results)
     return results.takeError();
   npy::Array newState;
@@ -280,7 +302,7 @@ Expected<npy::Array> computeLogits(mlir::MLIRContext &context, const Model &m,
   if (Error e =
           checkForwardShape(m.config, {f, B, T, effectiveChunk(m.config)}))
     return std::move(e);
-  auto fwd = compileForward(context, m.config,
+  auto fwd = compileForward(context, m,
                             {f, B, stepwise ? 1 : T, effectiveChunk(m.config)});
   if (!fwd)
     return fwd.takeError();
@@ -381,10 +403,10 @@ int generate(mlir::MLIRContext &context) {
   int64_t T0 = prompt->shape[1], V = m->config.vocabSize;
 
   auto prefill = compileForward(
-      context, m->config, {Form::Chunkwise, 1, T0, effectiveChunk(m->config)});
+      context, *m, {Form::Chunkwise, 1, T0, effectiveChunk(m->config)});
   if (!prefill)
     return fail(toString(prefill.takeError()));
-  auto decode = compileForward(context, m->config, {Form::Recurrent, 1, 1, 1});
+  auto decode = compileForward(context, *m, {Form::Recurrent, 1, 1, 1});
   if (!decode)
     return fail(toString(decode.takeError()));
 

@@ -2,11 +2,11 @@
 //-*-===//
 //
 // Checkpoint tensors (torchscale RetNetDecoder state_dict names) checked
-// against the config and arranged for the compiled forward function, all
-// f32: every Linear weight [out, in] packed into column panels
-// [out / P, in, P] (P = panelWidth(out)), so that a register-blocked product
-// reads each panel contiguously, and the per-layer weights stacked along a
-// leading layer dimension.
+// against the config and passed to the forward function as f32 in torch's
+// layout (Linear weights [out, in]), the per-layer weights stacked along a
+// leading layer dimension. How the compiled code lays them out is a code
+// generation decision (e.g. Codegen/CPU packs them once, through the
+// forward's preparer).
 //
 //===----------------------------------------------------------------------===//
 #ifndef RETNET_MODEL_WEIGHTS_H
@@ -23,14 +23,14 @@ struct Weights {
   npy::Array angle;     // [dk]
   npy::Array embedNorm; // [d] (ones unless layernorm_embedding)
   npy::Array wq, wk;    // [L, d, d]
-  npy::Array wv, wg;    // [L, d, vd]
-  npy::Array wo;        // [L, vd, d]
+  npy::Array wv, wg;    // [L, vd, d]
+  npy::Array wo;        // [L, d, vd]
   npy::Array normRet;   // [L, d]  retention_layer_norm
   npy::Array normFfn;   // [L, d]  final_layer_norm
-  npy::Array w1, wgate; // [L, d, f]
-  npy::Array w2;        // [L, f, d]
+  npy::Array w1, wgate; // [L, f, d]
+  npy::Array w2;        // [L, d, f]
   npy::Array finalNorm; // [d]
-  npy::Array wout;      // [d, V]
+  npy::Array wout;      // [V, d]
 
   /// The forward function's weight arguments, in order.
   std::vector<const npy::Array *> arguments() const;
@@ -39,10 +39,6 @@ struct Weights {
   static llvm::Expected<Weights> load(const Config &config,
                                       const Safetensors &ckpt);
 };
-
-/// The panel width of a product with `out` output columns: the largest
-/// power of two up to 16 that divides it.
-int64_t panelWidth(int64_t out);
 
 /// RetNet's decay schedule log(1 - 2^(-5-h)) and rotary angles
 /// 1 / 10000^linspace(0, 1, dk/2), each repeated twice.

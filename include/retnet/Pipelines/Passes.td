@@ -20,37 +20,16 @@ def RecordEntrySignaturesPass
 
 def CheckLLVMContractPass
     : Pass<"retnet-check-llvm-contract", "::mlir::ModuleOp"> {
-  let summary = "Fail unless only the LLVM dialect survived the lowering";
+  let summary = "Fail unless only the LLVM and OpenMP dialects survived the "
+                "lowering";
   let description = [{
     The output contract of the CPU pipelines (as torch-mlir checks its
     backend contract): after them, the module holds nothing but LLVM dialect
-    ops, which the runtime can translate and JIT-compile. Any other op is an
+    ops and the OpenMP dialect ops of parallel tiles (operating on LLVM
+    types), which the runtime can translate and JIT-compile. Any other op is an
     error naming it, so a lowering gap is reported where it happens instead
     of as a translation failure later.
   }];
-}
-
-def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
-  let summary = "Register-blocked vector kernels for static linalg "
-                "contractions on tensors";
-  let description = [{
-    For every static `linalg.generic` on tensors marked `retnet.vectorize`
-    (`retention-fuse-decay` marks its per-chunk contractions, whose operands
-    are cache-resident tiles; the model's products mark theirs, which read
-    panel-packed weights) that is a contraction with one K dimension: tiles
-    the M and N dimensions that index the output innermost into register
-    blocks (the largest divisors of their sizes up to 8 and 16) and steps
-    every other dimension one at a time; tiles K by 1, vectorises the step
-    (a broadcast column of A times a row of B), hoists the accumulator out
-    of the K loop (a loop-carried vector, kept in registers) and fuses the
-    multiply-add into `vector.fma` when the body allows contraction
-    (`fastmath<contract>`). Shapes that do not divide simply get smaller
-    blocks; every tile is static, so no masking is needed.
-  }];
-  let dependentDialects = ["::mlir::scf::SCFDialect",
-                           "::mlir::vector::VectorDialect",
-                           "::mlir::tensor::TensorDialect",
-                           "::mlir::affine::AffineDialect"];
 }
 
 #endif // RETNET_PIPELINES_PASSES_TD

@@ -30,13 +30,15 @@ struct FusedPipelineOptions
       llvm::cl::init(0)};
 };
 
-/// The fused retention kernels on tensors: retention-tile,
-/// retention-fuse-decay and the register-blocked vector contractions.
+/// The fused retention kernels and the host CPU code generation on tensors:
+/// retention-tile, retention-fuse-decay, then Codegen/CPU (matrix products
+/// over packed weights in tasks, the packing moved into `@<f>_prepare`, the
+/// register-blocked vector contractions).
 void buildRetentionFusedToLinalgPipeline(mlir::OpPassManager &pm,
                                          const FusedPipelineOptions &options);
 
 /// The optimised CPU pipeline: the fused kernels, then the same
-/// bufferization and LLVM conversion, with tiles on the async runtime.
+/// bufferization and LLVM conversion, with tiles as OpenMP parallel loops.
 void buildRetentionFusedToLLVMPipeline(mlir::OpPassManager &pm,
                                        const FusedPipelineOptions &options);
 

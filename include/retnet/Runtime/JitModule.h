@@ -50,21 +50,46 @@ public:
   load(mlir::ModuleOp module, const Options &options);
   ~JitModule();
 
-  /// Worker threads of the async runtime that runs parallel tiles.
+  /// Threads of the OpenMP team that runs parallel tiles.
   static int64_t workerThreads();
 
   /// The tensor signature recorded for public function `name`.
   llvm::Expected<mlir::FunctionType> signature(llvm::StringRef name) const;
 
-  /// Calls `name`; arguments are checked against its signature. Scalar
-  /// (index, i32, i64) arguments take a one-element integer array.
+  /// Arguments that a function takes prepared (`retnet.preparer`,
+  /// Support/EntrySignature.h): their positions and prepared arrays.
+  struct Prepared {
+    std::vector<int64_t> positions;
+    std::vector<npy::Array> arrays;
+  };
+
+  /// Runs the preparer of `name` on the caller's arrays at its prepared
+  /// positions of `args` (the others are not read); empty when `name` takes
+  /// nothing prepared. Keep the result to call `name` many times.
+  llvm::Expected<Prepared> prepare(llvm::StringRef name,
+                                   llvm::ArrayRef<const npy::Array *> args);
+
+  /// Calls `name` with the caller's arrays, checked against its signature.
+  /// Scalar (index, i32, i64) arguments take a one-element integer array.
+  /// Arguments that `name` takes prepared come from `prepared` (the arrays
+  /// at those positions of `args` are then not read), or, without it, from
+  /// running its preparer first.
   llvm::Expected<std::vector<npy::Array>>
-  call(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args);
+  call(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args,
+       const Prepared *prepared = nullptr);
 
 private:
   JitModule() = default;
+  /// Calls `name` with exactly the arrays its compiled code takes.
+  llvm::Expected<std::vector<npy::Array>>
+  invoke(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args);
   std::unique_ptr<mlir::ExecutionEngine> engine;
   llvm::StringMap<mlir::FunctionType> signatures;
+  struct Preparation {
+    std::string preparer;
+    std::vector<int64_t> positions;
+  };
+  llvm::StringMap<Preparation> preparations;
 };
 
 } // namespace retnet::runtime

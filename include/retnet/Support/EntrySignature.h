@@ -14,6 +14,16 @@
 namespace retnet {
 /// A `TypeAttr` holding the entry's `FunctionType` on tensors.
 inline constexpr llvm::StringLiteral kSignatureAttrName = "retnet.signature";
+
+/// Arguments computed once: a function with these attributes takes some
+/// arguments in a prepared form (e.g. weights packed for the CPU kernels).
+/// `retnet.preparer` (a FlatSymbolRefAttr) names a public function that
+/// takes the caller's arrays for those arguments, in order, and returns the
+/// prepared ones; `retnet.prepared_args` (a DenseI64ArrayAttr) lists the
+/// positions of the arguments its results replace.
+inline constexpr llvm::StringLiteral kPreparerAttrName = "retnet.preparer";
+inline constexpr llvm::StringLiteral kPreparedArgsAttrName =
+    "retnet.prepared_args";
 } // namespace retnet
 
 #endif // RETNET_SUPPORT_ENTRYSIGNATURE_H

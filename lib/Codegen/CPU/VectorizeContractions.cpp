@@ -1,6 +1,6 @@
 //===- VectorizeContractions.cpp - register-blocked contraction kernels ---===//
 
-#include "retnet/Pipelines/Pipelines.h"
+#include "retnet/Codegen/CPU/Passes.h"
 #include "retnet/Support/VectorizeMarker.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -18,24 +18,15 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
-namespace retnet {
+namespace retnet::cpu {
 #define GEN_PASS_DEF_VECTORIZECONTRACTIONSPASS
-#include "retnet/Pipelines/Passes.h.inc"
-} // namespace retnet
+#include "retnet/Codegen/CPU/Passes.h.inc"
+} // namespace retnet::cpu
 
 using namespace mlir;
 
 namespace {
-/// Register block: 8 rows of 16 f32 lanes (8 accumulators of two AVX2 or one
-/// AVX-512 register each).
-constexpr int64_t kBlockM = 8, kBlockN = 16;
-
-int64_t largestDivisorUpTo(int64_t n, int64_t cap) {
-  for (int64_t t = std::min(n, cap); t > 1; --t)
-    if (n % t == 0)
-      return t;
-  return 1;
-}
+using retnet::cpu::largestDivisorUpTo;
 
 /// acc + (a * b) -> vector.fma(a, b, acc) when the multiply allows
 /// contraction (`fastmath<contract>`), looking through the shape_cast that
@@ -84,7 +75,9 @@ FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter, Operation *op,
 /// Tiles and vectorises one contraction; returns its K loop, or failure if
 /// the op is not a plain static contraction.
 FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
-                                                    linalg::GenericOp op) {
+                                                    linalg::GenericOp op,
+                                                    int64_t blockRows,
+                                                    int64_t blockCols) {
   if (!op->hasAttr(retnet::kVectorizeAttrName) ||
       !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
       !linalg::isaContractionOpInterface(op))
@@ -107,8 +100,8 @@ FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<int64_t> blocks(ranges.size(), 1), steps(ranges.size(), 0);
   unsigned m = innermost(dims->m), n = innermost(dims->n), k = dims->k.front();
-  blocks[m] = largestDivisorUpTo(ranges[m], kBlockM);
-  blocks[n] = largestDivisorUpTo(ranges[n], kBlockN);
+  blocks[m] = largestDivisorUpTo(ranges[m], blockRows);
+  blocks[n] = largestDivisorUpTo(ranges[n], blockCols);
   blocks[k] = 0;
   steps[k] = 1;
 
@@ -133,8 +126,15 @@ FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
 }
 
 struct VectorizeContractionsPass
-    : retnet::impl::VectorizeContractionsPassBase<VectorizeContractionsPass> {
+    : retnet::cpu::impl::VectorizeContractionsPassBase<
+          VectorizeContractionsPass> {
+  using VectorizeContractionsPassBase::VectorizeContractionsPassBase;
   void runOnOperation() override {
+    if (blockRows < 1 || blockCols < 1) {
+      getOperation()->emitError("retnet-vectorize-contractions: block-rows "
+                                "and block-cols must be at least 1");
+      return signalPassFailure();
+    }
     MLIRContext *ctx = &getContext();
     SmallVector<linalg::GenericOp> candidates;
     getOperation()->walk(
@@ -143,7 +143,7 @@ struct VectorizeContractionsPass
     SmallVector<LoopLikeOpInterface> kLoops;
     for (linalg::GenericOp op : candidates)
       if (FailureOr<LoopLikeOpInterface> loop =
-              vectorizeContraction(rewriter, op);
+              vectorizeContraction(rewriter, op, blockRows, blockCols);
           succeeded(loop))
         kLoops.push_back(*loop);
 

@@ -1,0 +1,96 @@
+//===- Passes.td - host CPU code generation passes ---------*- tablegen -*-===//
+#ifndef RETNET_CODEGEN_CPU_PASSES_TD
+#define RETNET_CODEGEN_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def PackMatmulsPass : Pass<"retnet-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
+  let summary = "Matrix products over panel-packed weights, split into tasks";
+  let description = [{
+    Rewrites every static 2-D `linalg.matmul` on tensors whose B operand is
+    `[K, N]` or, transposed, `[N, K]` (a torch `Linear` weight) into a
+    product over B packed in column panels `[N / P, K, P]` (`linalg.pack`;
+    `P` is the largest power of two up to `panel-width` that divides N), so
+    that a register block reads each panel row with one load and each panel
+    contiguously. The product is a `linalg.generic` marked for
+    `retnet-vectorize-contractions`, tiled with `scf.forall` into tasks of
+    up to `row-tile` rows and a group of panels, about `tasks` of them.
+
+    When B is a function argument or a slice of one (a layer of stacked
+    weights), the argument is packed once at function entry, where
+    `retnet-cpu-prepare-weights` can move the packing out of the function.
+  }];
+  let options = [
+    Option<"panelWidth", "panel-width", "int64_t",
+           "::retnet::cpu::kRegisterCols",
+           "Widest panel of a packed B operand (a power of two)">,
+    Option<"rowTile", "row-tile", "int64_t", "::retnet::cpu::kRegisterRows",
+           "Most rows of A per task">,
+    Option<"tasks", "tasks", "int64_t", "::retnet::cpu::kTasks",
+           "About how many tasks a product is split into">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def PrepareWeightsPass
+    : Pass<"retnet-cpu-prepare-weights", "::mlir::ModuleOp"> {
+  let summary = "Move the packing of arguments into a function run once";
+  let description = [{
+    For every public function `@f` whose entry block packs an argument
+    (`linalg.pack` is the argument's only use): moves the packs into a new
+    public function `@f_prepare` that takes those arguments and returns them
+    packed, and makes `@f` take the packed tensors instead. `@f` records the
+    contract for runtimes (Support/EntrySignature.h): `retnet.preparer`
+    names `@f_prepare`, `retnet.prepared_args` the positions of `@f`'s
+    arguments that its results replace, in order. A caller runs
+    `@f_prepare` once on the weights and passes its results to every call
+    of `@f`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def LowerPacksPass : Pass<"retnet-cpu-lower-packs"> {
+  let summary = "Lower linalg.pack to pad, expand_shape and transpose";
+  let description = [{
+    Rewrites every `linalg.pack` with upstream `linalg::lowerPack` into
+    operations that bufferize and lower to loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
+  let summary = "Register-blocked vector kernels for static linalg "
+                "contractions on tensors";
+  let description = [{
+    For every static `linalg.generic` on tensors marked `retnet.vectorize`
+    (`retention-fuse-decay` marks its per-chunk contractions, whose operands
+    are cache-resident tiles; `retnet-cpu-pack-matmuls` marks its products
+    over packed weights) that is a contraction with one K dimension: tiles
+    the M and N dimensions that index the output innermost into register
+    blocks (the largest divisors of their sizes up to `block-rows` and
+    `block-cols`) and steps every other dimension one at a time; tiles K by
+    1, vectorises the step (a broadcast column of A times a row of B),
+    hoists the accumulator out of the K loop (a loop-carried vector, kept in
+    registers) and fuses the multiply-add into `vector.fma` when the body
+    allows contraction (`fastmath<contract>`). Shapes that do not divide
+    simply get smaller blocks; every tile is static, so no masking is needed.
+  }];
+  let options = [
+    Option<"blockRows", "block-rows", "int64_t",
+           "::retnet::cpu::kRegisterRows", "Rows of a register block">,
+    Option<"blockCols", "block-cols", "int64_t",
+           "::retnet::cpu::kRegisterCols",
+           "Columns (f32 lanes) of a register block">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+#endif // RETNET_CODEGEN_CPU_PASSES_TD

@@ -1,0 +1,232 @@
+//===- PackMatmuls.cpp - products over panel-packed weights ---------------===//
+
+#include "retnet/Codegen/CPU/Passes.h"
+#include "retnet/Support/VectorizeMarker.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+namespace retnet::cpu {
+#define GEN_PASS_DEF_PACKMATMULSPASS
+#include "retnet/Codegen/CPU/Passes.h.inc"
+} // namespace retnet::cpu
+
+using namespace mlir;
+using namespace retnet::cpu;
+
+namespace {
+/// The largest power of two up to `cap` that divides `n`.
+int64_t panelFor(int64_t n, int64_t cap) {
+  int64_t p = 1;
+  while (p * 2 <= cap && n % (p * 2) == 0)
+    p *= 2;
+  return p;
+}
+
+/// `source` [..., K, N] (or [..., N, K] when `transposed`) packed into
+/// [..., N / P, K, P], built before `before`.
+Value packPanels(OpBuilder &b, Location loc, Value source, bool transposed,
+                 int64_t P) {
+  int64_t rank = cast<RankedTensorType>(source.getType()).getRank();
+  int64_t nDim = transposed ? rank - 2 : rank - 1;
+  SmallVector<int64_t> outerPerm = llvm::to_vector(llvm::seq<int64_t>(rank));
+  if (!transposed)
+    std::swap(outerPerm[rank - 2], outerPerm[rank - 1]);
+  SmallVector<OpFoldResult> tiles = {b.getIndexAttr(P)};
+  Value dest = linalg::PackOp::createDestinationTensor(b, loc, source, tiles,
+                                                       {nDim}, outerPerm);
+  return linalg::PackOp::create(b, loc, source, dest, {nDim}, tiles,
+                                std::nullopt, outerPerm)
+      .getResult();
+}
+
+/// B of a product as a panel-packed [N / P, K, P] value. A function argument
+/// (or a unit-stride slice of one keeping its two trailing dimensions whole,
+/// such as a layer of stacked weights) is packed once at function entry and
+/// sliced; any other B is packed where it is.
+Value packedOperand(RewriterBase &rewriter, Location loc, Value b,
+                    bool transposed, int64_t P) {
+  Value source = b;
+  auto slice = b.getDefiningOp<tensor::ExtractSliceOp>();
+  if (slice)
+    source = slice.getSource();
+  auto arg = dyn_cast<BlockArgument>(source);
+  auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
+                  : func::FuncOp();
+  bool wholeTrailing = true;
+  if (slice) {
+    auto srcType = slice.getSourceType();
+    int64_t rank = srcType.getRank();
+    wholeTrailing =
+        rank >= 2 && slice.getResultType().getRank() == 2 &&
+        slice.hasUnitStride() &&
+        llvm::all_of(slice.getStaticSizes().drop_back(2),
+                     [](int64_t s) { return s == 1; }) &&
+        slice.getStaticSizes().take_back(2) ==
+            srcType.getShape().take_back(2) &&
+        llvm::all_of(ArrayRef(slice.getMixedOffsets()).take_back(2),
+                     [](OpFoldResult o) { return isZeroInteger(o); });
+  }
+  OpBuilder::InsertionGuard guard(rewriter);
+  if (!func || !wholeTrailing) {
+    rewriter.setInsertionPointAfterValue(b);
+    return packPanels(rewriter, loc, b, transposed, P);
+  }
+  rewriter.setInsertionPointToStart(&func.getBody().front());
+  Value packed = packPanels(rewriter, loc, source, transposed, P);
+  if (!slice)
+    return packed;
+  // The same slice of the packed tensor: the leading offsets, then whole.
+  auto packedType = cast<RankedTensorType>(packed.getType());
+  int64_t rank = packedType.getRank();
+  SmallVector<OpFoldResult> offsets(
+      ArrayRef(slice.getMixedOffsets()).drop_back(2));
+  SmallVector<OpFoldResult> sizes(rank - 3, rewriter.getIndexAttr(1));
+  offsets.append(3, rewriter.getIndexAttr(0));
+  for (int64_t s : packedType.getShape().take_back(3))
+    sizes.push_back(rewriter.getIndexAttr(s));
+  SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+  rewriter.setInsertionPoint(slice);
+  auto resultType = RankedTensorType::get(packedType.getShape().take_back(3),
+                                          packedType.getElementType());
+  return tensor::ExtractSliceOp::create(rewriter, loc, resultType, packed,
+                                        offsets, sizes, strides);
+}
+
+struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
+  PackMatmul(MLIRContext *ctx, const PackMatmulsPassOptions &options)
+      : OpRewritePattern(ctx), options(options) {}
+
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
+      return rewriter.notifyMatchFailure(op, "not a static product on tensors");
+    Value a = op.getDpsInputOperand(0)->get(),
+          b = op.getDpsInputOperand(1)->get(),
+          c = op.getDpsInitOperand(0)->get();
+    auto cType = cast<RankedTensorType>(c.getType());
+    Type elementType = cType.getElementType();
+    if (!isa<FloatType>(elementType) ||
+        getElementTypeOrSelf(a.getType()) != elementType ||
+        getElementTypeOrSelf(b.getType()) != elementType)
+      return rewriter.notifyMatchFailure(op, "mixed or non-float types");
+    MLIRContext *ctx = op.getContext();
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    auto map = [&](ArrayRef<AffineExpr> results) {
+      return AffineMap::get(3, 0, results, ctx);
+    };
+    if (maps[0] != map({m, k}) || maps[2] != map({m, n}))
+      return rewriter.notifyMatchFailure(op, "A or C is transposed");
+    bool transposed = maps[1] == map({n, k});
+    if (!transposed && maps[1] != map({k, n}))
+      return rewriter.notifyMatchFailure(op, "unsupported B indexing");
+
+    Location loc = op.getLoc();
+    int64_t M = cType.getDimSize(0), N = cType.getDimSize(1);
+    int64_t P = panelFor(N, options.panelWidth), G = N / P;
+    Value packed = packedOperand(rewriter, loc, b, transposed, P);
+
+    // C [M, N] seen as [M, G, P]; loops (m, g, k, p). A C filled with a
+    // constant is filled per task instead (fused below), in the task's cache
+    // and without a copy of a shared zero tensor.
+    auto outType = RankedTensorType::get({M, G, P}, elementType);
+    SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+    Value init;
+    if (auto fill = c.getDefiningOp<linalg::FillOp>()) {
+      Value empty = tensor::EmptyOp::create(rewriter, loc, outType.getShape(),
+                                            elementType);
+      init = linalg::FillOp::create(rewriter, loc, fill.value(), empty)
+                 .getResult(0);
+    } else {
+      init = tensor::ExpandShapeOp::create(rewriter, loc, outType, c, split);
+    }
+    AffineExpr g, kk, p, mm;
+    bindDims(ctx, mm, g, kk, p);
+    auto map4 = [&](ArrayRef<AffineExpr> results) {
+      return AffineMap::get(4, 0, results, ctx);
+    };
+    using utils::IteratorType;
+    auto product = linalg::GenericOp::create(
+        rewriter, loc, outType, ValueRange{a, packed}, ValueRange{init},
+        ArrayRef<AffineMap>{map4({mm, kk}), map4({g, kk, p}), map4({mm, g, p})},
+        ArrayRef<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                               IteratorType::reduction, IteratorType::parallel},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          auto contract = arith::FastMathFlags::contract;
+          Value mul = arith::MulFOp::create(nb, l, args[0], args[1], contract);
+          Value sum = arith::AddFOp::create(nb, l, args[2], mul, contract);
+          linalg::YieldOp::create(nb, l, sum);
+        });
+    product->setAttr(retnet::kVectorizeAttrName, rewriter.getUnitAttr());
+
+    // Tasks: row tiles of up to row-tile rows x groups of panels, about
+    // `tasks` of them.
+    int64_t mt = largestDivisorUpTo(M, options.rowTile);
+    int64_t rowTiles = M / mt;
+    int64_t groups =
+        std::max<int64_t>(1, (options.tasks + rowTiles - 1) / rowTiles);
+    int64_t gt = largestDivisorUpTo(G, (G + groups - 1) / groups);
+    scf::SCFTileAndFuseOptions tiling;
+    tiling.tilingOptions.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp)
+        .setTileSizes(getAsIndexOpFoldResult(ctx, {mt, gt, 0, 0}));
+    tiling.setFusionControlFn(
+        [](tensor::ExtractSliceOp, OpResult producer,
+           bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          if (isa<linalg::FillOp>(producer.getOwner()))
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          return std::nullopt;
+        });
+    FailureOr<scf::SCFTileAndFuseResult> tiled =
+        scf::tileConsumerAndFuseProducersUsingSCF(
+            rewriter, cast<TilingInterface>(product.getOperation()), tiling);
+    if (failed(tiled))
+      return rewriter.notifyMatchFailure(op, "tiling into tasks failed");
+    Value result = tiled->replacements.lookup(product.getResult(0));
+    rewriter.replaceOp(product, result);
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, cType, result,
+                                                         split);
+    // Drop what the rewrite left unused: B's slice, the fills of C.
+    for (Value v : {b, init, c}) {
+      Operation *def = v.getDefiningOp();
+      while (def && isOpTriviallyDead(def)) {
+        Operation *next = isa<linalg::FillOp>(def)
+                              ? def->getOperand(1).getDefiningOp()
+                              : nullptr;
+        rewriter.eraseOp(def);
+        def = next;
+      }
+    }
+    return success();
+  }
+
+  PackMatmulsPassOptions options;
+};
+
+struct PackMatmulsPass
+    : retnet::cpu::impl::PackMatmulsPassBase<PackMatmulsPass> {
+  using PackMatmulsPassBase::PackMatmulsPassBase;
+  void runOnOperation() override {
+    if (panelWidth < 1 || rowTile < 1 || tasks < 1) {
+      getOperation().emitError(
+          "retnet-cpu-pack-matmuls: panel-width, row-tile and tasks must be "
+          "at least 1");
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populatePackMatmulsPatterns(patterns, {panelWidth, rowTile, tasks});
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+} // namespace
+
+void retnet::cpu::populatePackMatmulsPatterns(
+    RewritePatternSet &patterns, const PackMatmulsPassOptions &options) {
+  patterns.add<PackMatmul>(patterns.getContext(), options);
+}

@@ -1,0 +1,81 @@
+// RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls))' | FileCheck %s
+// RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 tasks=8}))' | FileCheck %s --check-prefix=SMALL
+
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+
+// A layer of stacked torch Linear weights [L, N, K]: the whole stack is
+// packed into 16-wide panels [L, N / 16, K, 16] once, at function entry, and
+// the layer is sliced from the packed stack. The product over the panels is
+// split into tasks of (rows, panels), each filling its own output tile with
+// the zeros C was filled with, and marked for the vector kernels.
+// CHECK-LABEL: func.func @stacked_layer(
+//  CHECK-SAME:     %[[X:[^:]*]]: tensor<8x32xf32>, %[[W:[^:]*]]: tensor<3x64x32xf32>, %[[L:[^:]*]]: index
+//       CHECK:   %[[PACK:.*]] = linalg.pack %[[W]] outer_dims_perm = [0, 1, 2] inner_dims_pos = [1] inner_tiles = [16] into %{{.*}} : tensor<3x64x32xf32> -> tensor<3x4x32x16xf32>
+//       CHECK:   %[[LAYER:.*]] = tensor.extract_slice %[[PACK]][%[[L]], 0, 0, 0] [1, 4, 32, 16] [1, 1, 1, 1] : tensor<3x4x32x16xf32> to tensor<4x32x16xf32>
+//       CHECK:   %[[ZERO:.*]] = arith.constant 0.0
+//       CHECK:   %[[C:.*]] = tensor.empty() : tensor<8x4x16xf32>
+//   CHECK-NOT:   linalg.fill
+//       CHECK:   %[[Y:.*]] = scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (8, 4) step (8, 1) shared_outs(%[[OUT:.*]] = %[[C]])
+//       CHECK:     %[[XS:.*]] = tensor.extract_slice %[[X]][%[[I]], 0] [8, 32]
+//       CHECK:     %[[WS:.*]] = tensor.extract_slice %[[LAYER]][%[[J]], 0, 0] [1, 32, 16]
+//       CHECK:     %[[OS:.*]] = tensor.extract_slice %[[OUT]][%[[I]], %[[J]], 0] [8, 1, 16]
+//       CHECK:     %[[ACC:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[OS]] :
+//       CHECK:     linalg.generic {{.*}} ins(%[[XS]], %[[WS]] : tensor<8x32xf32>, tensor<1x32x16xf32>) outs(%[[ACC]] : tensor<8x1x16xf32>) attrs = {retnet.vectorize}
+//       CHECK:   %[[R:.*]] = tensor.collapse_shape %[[Y]] {{\[}}[0], [1, 2]] : tensor<8x4x16xf32> into tensor<8x64xf32>
+//       CHECK:   return %[[R]]
+//   CHECK-NOT:   linalg.matmul
+func.func @stacked_layer(%x: tensor<8x32xf32>, %w: tensor<3x64x32xf32>,
+                         %l: index) -> tensor<8x64xf32> {
+  %s = tensor.extract_slice %w[%l, 0, 0] [1, 64, 32] [1, 1, 1]
+      : tensor<3x64x32xf32> to tensor<64x32xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x64xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<8x64xf32>) -> tensor<8x64xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %s : tensor<8x32xf32>, tensor<64x32xf32>)
+      outs(%c : tensor<8x64xf32>) -> tensor<8x64xf32>
+  return %y : tensor<8x64xf32>
+}
+
+// B [K, N] computed in the function is packed where it is (outer dims
+// swapped to [N / P, K]); P = 8, the largest power of two up to 16 dividing
+// N = 24. The product accumulates into C.
+// CHECK-LABEL: func.func @computed_b(
+//  CHECK-SAME:     %[[X:[^:]*]]: tensor<4x8xf32>, %[[B:[^:]*]]: tensor<8x24xf32>, %[[C:[^:]*]]: tensor<4x24xf32>
+//       CHECK:   %[[B2:.*]] = arith.addf %[[B]], %[[B]]
+//       CHECK:   %[[PACK:.*]] = linalg.pack %[[B2]] outer_dims_perm = [1, 0] inner_dims_pos = [1] inner_tiles = [8] into %{{.*}} : tensor<8x24xf32> -> tensor<3x8x8xf32>
+//       CHECK:   %[[CE:.*]] = tensor.expand_shape %[[C]] {{\[}}[0], [1, 2]] output_shape [4, 3, 8]
+//       CHECK:   scf.forall ({{.*}}) = (0, 0) to (4, 3) step (4, 1) shared_outs(%{{.*}} = %[[CE]])
+//       CHECK:     tensor.extract_slice %[[PACK]]
+
+// Smaller panels, row tiles and more tasks.
+// SMALL-LABEL: func.func @computed_b(
+//       SMALL:   linalg.pack {{.*}} inner_tiles = [4] {{.*}} -> tensor<6x8x4xf32>
+//       SMALL:   scf.forall ({{.*}}) = (0, 0) to (4, 6) step (2, 2)
+func.func @computed_b(%x: tensor<4x8xf32>, %b: tensor<8x24xf32>,
+                      %c: tensor<4x24xf32>) -> tensor<4x24xf32> {
+  %b2 = arith.addf %b, %b : tensor<8x24xf32>
+  %y = linalg.matmul ins(%x, %b2 : tensor<4x8xf32>, tensor<8x24xf32>)
+      outs(%c : tensor<4x24xf32>) -> tensor<4x24xf32>
+  return %y : tensor<4x24xf32>
+}
+
+// Left alone: a transposed A, and dynamic shapes.
+// CHECK-LABEL: func.func @not_packed
+//       CHECK:   linalg.matmul
+//       CHECK:   linalg.matmul
+//   CHECK-NOT:   linalg.pack
+func.func @not_packed(%a: tensor<8x4xf32>, %b: tensor<8x16xf32>,
+                      %c: tensor<4x16xf32>, %d: tensor<?x8xf32>,
+                      %e: tensor<?x16xf32>) -> (tensor<4x16xf32>, tensor<?x16xf32>) {
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>,
+                                      affine_map<(m, n, k) -> (k, n)>,
+                                      affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : tensor<8x4xf32>, tensor<8x16xf32>)
+      outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %z = linalg.matmul ins(%d, %b : tensor<?x8xf32>, tensor<8x16xf32>)
+      outs(%e : tensor<?x16xf32>) -> tensor<?x16xf32>
+  return %y, %z : tensor<4x16xf32>, tensor<?x16xf32>
+}
