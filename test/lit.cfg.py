@@ -55,3 +55,20 @@ if config.retnet_sanitize.upper() not in ("ON", "1", "TRUE", "YES"):
 if config.cuda_toolkit and os.path.exists(os.path.join(config.cuda_toolkit, "bin", "ptxas")):
     config.available_features.add("ptxas")
     config.substitutions.append(("%cuda_toolkit", config.cuda_toolkit))
+
+# The GPU emulator: kernels run on Intel's OpenCL CPU runtime, which
+# scripts/setup.sh installs into the build folder (not for the sanitizer
+# build: the runtime is not instrumented).
+if (config.retnet_sanitize.upper() not in ("ON", "1", "TRUE", "YES") and
+        os.path.exists(os.path.join(config.retnet_obj_root, "emulator", "icd",
+                                    "intel-cpu.icd"))):
+    config.available_features.add("gpu-emulator")
+
+# An NVIDIA driver: with one, --target cuda runs on the GPU instead of
+# reporting that there is none.
+try:
+    import ctypes
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass

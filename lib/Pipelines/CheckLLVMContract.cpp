@@ -2,6 +2,7 @@
 
 #include "retnet/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 
@@ -19,7 +20,8 @@ struct CheckLLVMContractPass
     ModuleOp module = getOperation();
     WalkResult result = module.walk<WalkOrder::PreOrder>([&](Operation *op) {
       if (op == module.getOperation() ||
-          isa<LLVM::LLVMDialect, omp::OpenMPDialect>(op->getDialect()))
+          isa<LLVM::LLVMDialect, omp::OpenMPDialect>(op->getDialect()) ||
+          isa<gpu::BinaryOp, gpu::LaunchFuncOp>(op))
         return WalkResult::advance();
       op->emitOpError("survived the lowering to the LLVM dialect: the CPU "
                       "pipeline cannot translate it");

@@ -8,6 +8,7 @@
 
 #include "retnet/Pipelines/Pipelines.h"
 #include "retnet/Codegen/CPU/Passes.h"
+#include "retnet/Codegen/GPU/Passes.h"
 #include "retnet/Conversion/Passes.h"
 #include "retnet/Dialect/Retention/IR/RetentionDialect.h"
 #include "retnet/Dialect/Retention/Transforms/Passes.h"
@@ -16,6 +17,8 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -28,7 +31,10 @@ using namespace mlir;
 
 namespace {
 /// Bufferization of the lowered tensor code (entry arguments read-only).
-void addBufferization(OpPassManager &pm) {
+/// Without `deallocate`, buffers are not freed: for host code whose only
+/// allocations are the results it returns (the GPU pipeline's, where the
+/// deallocation analysis cannot see through `gpu.launch`).
+void addBufferization(OpPassManager &pm, bool deallocate = true) {
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -38,7 +44,8 @@ void addBufferization(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  bufferization::buildBufferDeallocationPipeline(pm);
+  if (deallocate)
+    bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
@@ -56,8 +63,10 @@ void addParallelTiles(OpPassManager &pm) {
 /// Loops and the conversion to the LLVM dialect, then the output contract.
 /// Allocations call the runtime's `_mlir_memref_to_llvm_*` functions (see
 /// Runtime/MemrefAllocator.h), which report a failed allocation instead of
-/// returning null to code that would dereference it.
-void addLoweringToLLVM(OpPassManager &pm) {
+/// returning null to code that would dereference it. `kernels`, when given,
+/// compiles the outlined GPU kernels once their control flow is lowered.
+void addLoweringToLLVM(OpPassManager &pm,
+                       llvm::function_ref<void(OpPassManager &)> kernels = {}) {
   pm.addPass(createForallToForLoopPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   VectorTransferToSCFOptions transfers;
@@ -67,6 +76,8 @@ void addLoweringToLLVM(OpPassManager &pm) {
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  if (kernels)
+    kernels(pm);
   pm.addPass(createConvertVectorToLLVMPass());
   FinalizeMemRefToLLVMConversionPassOptions memrefs;
   memrefs.useGenericFunctions = true;
@@ -92,6 +103,39 @@ void addCpuCodegen(OpPassManager &pm) {
   pm.addPass(retnet::cpu::createVectorizeContractionsPass());
 }
 } // namespace
+
+void retnet::buildRetentionToCUDAPipeline(OpPassManager &pm,
+                                          const CudaPipelineOptions &options) {
+  pm.addPass(createConvertRetentionToGPUPass());
+  pm.addPass(createRecordEntrySignaturesPass());
+  addBufferization(pm, /*deallocate=*/false);
+  std::string chip = options.chip == CudaChip::sm_90 ? "sm_90" : "sm_80";
+  CudaFormat format = options.format;
+  addLoweringToLLVM(pm, [&](OpPassManager &pm) {
+    pm.addPass(createGpuKernelOutliningPass());
+    GpuNVVMAttachTargetOptions target;
+    target.chip = chip;
+    target.features = "+ptx80";
+    pm.addPass(createGpuNVVMAttachTarget(target));
+    pm.addPass(createConvertNVGPUToNVVMPass());
+    OpPassManager &kernels = pm.nest<mlir::gpu::GPUModuleOp>();
+    kernels.addPass(createConvertGpuOpsToNVVMOps());
+    kernels.addPass(createCanonicalizerPass());
+    kernels.addPass(createCSEPass());
+    kernels.addPass(createReconcileUnrealizedCastsPass());
+    pm.addPass(createGpuToLLVMConversionPass());
+    if (format == CudaFormat::Emulator) {
+      pm.addPass(retnet::gpu::createGpuModuleToEmulatorBinaryPass());
+      return;
+    }
+    GpuModuleToBinaryPassOptions binary;
+    binary.toolkitPath = RETNET_CUDA_TOOLKIT;
+    binary.compilationTarget = format == CudaFormat::Isa   ? "isa"
+                               : format == CudaFormat::Bin ? "bin"
+                                                           : "fatbin";
+    pm.addPass(createGpuModuleToBinaryPass(binary));
+  });
+}
 
 void retnet::buildRetentionToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createRecordEntrySignaturesPass());
@@ -139,11 +183,18 @@ void retnet::registerPipelineDialects(DialectRegistry &registry) {
 void retnet::registerRetnetPipelines() {
   registerRetnetPipelinesPasses();
   cpu::registerRetnetCodegenCPUPasses();
+  gpu::registerRetnetCodegenGPUPasses();
   PassPipelineRegistration<>(
       "retention-to-llvm",
       "Reference lowering of retention IR (or linalg on tensors) to the LLVM "
       "dialect for the host CPU, recording entry signatures for retnet-run",
       buildRetentionToLLVMPipeline);
+  PassPipelineRegistration<CudaPipelineOptions>(
+      "retention-to-cuda",
+      "Retention to NVIDIA GPU kernels (NVVM; PTX, cubin or fatbin for "
+      "sm_80 or sm_90, or SPIR-V for the CPU emulator) and host code in the "
+      "LLVM dialect that launches them through the mgpu* runtime",
+      buildRetentionToCUDAPipeline);
   PassPipelineRegistration<FusedPipelineOptions>(
       "retention-fused-to-linalg",
       "retention-tile, retention-fuse-decay and the host CPU code generation "

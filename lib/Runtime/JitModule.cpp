@@ -1,6 +1,7 @@
 //===- JitModule.cpp - JIT-compile lowered modules and call them ----------===//
 
 #include "retnet/Runtime/JitModule.h"
+#include "retnet/Runtime/GpuRuntime.h"
 #include "retnet/Runtime/MemrefAllocator.h"
 #include "retnet/Support/EntrySignature.h"
 
@@ -200,6 +201,7 @@ JitModule::load(ModuleOp module, const Options &options) {
     return engine.takeError();
   jit->engine = std::move(*engine);
   registerMemrefAllocator(*jit->engine);
+  registerGpuRuntime(*jit->engine);
   // Materialise (code-generate) every entry point now, so that load() and
   // not the first call pays for LLVM's code generation.
   for (const auto &entry : jit->signatures)

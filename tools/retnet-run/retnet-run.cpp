@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "retnet/Pipelines/Pipelines.h"
+#include "retnet/Runtime/GpuRuntime.h"
 #include "retnet/Runtime/JitModule.h"
 #include "retnet/Support/EntrySignature.h"
 #include "retnet/Support/Npy.h"
@@ -20,6 +21,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -58,6 +60,25 @@ static llvm::cl::opt<retnet::CpuLowering>
                  clEnumValN(retnet::CpuLowering::Fused, "fused",
                             "retention-fused-to-llvm (tiled, decay fused)")),
              llvm::cl::init(retnet::CpuLowering::Fused));
+enum class Target { Host, Cuda };
+static llvm::cl::opt<Target> target(
+    "target", llvm::cl::desc("Where retention ops run"),
+    llvm::cl::values(
+        clEnumValN(Target::Host, "host", "the host CPU (see --pipeline)"),
+        clEnumValN(Target::Cuda, "cuda",
+                   "NVIDIA GPU kernels (retention-to-cuda), on the GPU or, "
+                   "with --emulate, on the CPU emulator")),
+    llvm::cl::init(Target::Host));
+static llvm::cl::opt<bool>
+    emulate("emulate",
+            llvm::cl::desc("With --target cuda: run the kernels on the CPU "
+                           "emulator instead of a GPU"),
+            llvm::cl::init(false));
+static llvm::cl::opt<retnet::CudaChip> chip(
+    "chip", llvm::cl::desc("With --target cuda: the GPU generation"),
+    llvm::cl::values(clEnumValN(retnet::CudaChip::sm_80, "sm_80", "Ampere"),
+                     clEnumValN(retnet::CudaChip::sm_90, "sm_90", "Hopper")),
+    llvm::cl::init(retnet::CudaChip::sm_80));
 static llvm::cl::opt<std::string> objectFile(
     "dump-object",
     llvm::cl::desc("Write the JIT-compiled object code to this file"),
@@ -189,8 +210,24 @@ int run() {
     arrays.push_back(std::move(*array));
   }
 
-  if (failed(retnet::lowerForHostCPU(*module, pipeline)))
+  if (emulate && target != Target::Cuda)
+    return fail("--emulate needs --target cuda");
+  if (target == Target::Cuda) {
+    // The back end must be open before the module's kernels are loaded.
+    if (llvm::Error e = rt::selectGpuBackend(emulate ? rt::GpuBackend::Emulator
+                                                     : rt::GpuBackend::Cuda))
+      return fail(llvm::toString(std::move(e)));
+    PassManager pm(&context);
+    retnet::CudaPipelineOptions cuda;
+    cuda.chip = chip;
+    cuda.format =
+        emulate ? retnet::CudaFormat::Emulator : retnet::CudaFormat::Fatbin;
+    retnet::buildRetentionToCUDAPipeline(pm, cuda);
+    if (failed(pm.run(*module)))
+      return fail("cannot compile '" + inputFilename + "' for the GPU");
+  } else if (failed(retnet::lowerForHostCPU(*module, pipeline))) {
     return fail("cannot lower '" + inputFilename + "' to the LLVM dialect");
+  }
   rt::JitModule::Options options;
   options.optLevel = optLevel;
   options.objectFile = objectFile;

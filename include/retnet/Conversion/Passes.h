@@ -2,6 +2,7 @@
 #ifndef RETNET_CONVERSION_PASSES_H
 #define RETNET_CONVERSION_PASSES_H
 
+#include "retnet/Conversion/RetentionToGPU/RetentionToGPU.h"
 #include "retnet/Conversion/RetentionToLinalg/RetentionToLinalg.h"
 
 namespace retnet {

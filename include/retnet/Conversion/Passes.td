@@ -60,4 +60,29 @@ def RetentionFuseDecayPass : Pass<"retention-fuse-decay"> {
   ];
 }
 
+def ConvertRetentionToGPUPass : Pass<"convert-retention-to-gpu"> {
+  let summary = "Lower retention ops to GPU kernels (the recurrent kernel)";
+  let description = [{
+    Turns parallel and chunkwise ops into recurrent ones (the same function),
+    then lowers every recurrent op with static shapes on tensors into host
+    code that copies its operands to device buffers, launches the recurrent
+    kernel with `gpu.launch` and copies the output and the new state back
+    (`gpu.alloc`, `gpu.memcpy`, async tokens, as `gpu-to-llvm` expects).
+
+    The kernel: one block of 32 threads (a warp) per (batch * head, group of
+    32 value columns); each thread owns one column `j` of the state and, for
+    each step, updates `S[:, j] = gamma * S[:, j] + k_t^T v_t[j]` and sums
+    `o_t[j] = s * q_t . S[:, j] / sqrt(c_t)`, so every state element is read
+    and written once per step, coalesced across the warp. `gamma` comes from
+    `log_decay` (clamped to the lowest finite float, so gamma = 0 is exact),
+    the row normaliser from its closed form in f64. Inputs f32, f16 or bf16,
+    accumulation and state in f32.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // RETNET_CONVERSION_PASSES_TD

@@ -20,13 +20,15 @@ def RecordEntrySignaturesPass
 
 def CheckLLVMContractPass
     : Pass<"retnet-check-llvm-contract", "::mlir::ModuleOp"> {
-  let summary = "Fail unless only the LLVM and OpenMP dialects survived the "
-                "lowering";
+  let summary = "Fail unless only LLVM dialect ops (and OpenMP ops, GPU "
+                "binaries) survived the lowering";
   let description = [{
     The output contract of the CPU pipelines (as torch-mlir checks its
     backend contract): after them, the module holds nothing but LLVM dialect
-    ops and the OpenMP dialect ops of parallel tiles (operating on LLVM
-    types), which the runtime can translate and JIT-compile. Any other op is an
+    ops, the OpenMP dialect ops of parallel tiles (operating on LLVM types)
+    and the `gpu.binary` kernel objects and `gpu.launch_func` launches of
+    GPU pipelines (translated with them), which the runtime
+    can translate and JIT-compile. Any other op is an
     error naming it, so a lowering gap is reported where it happens instead
     of as a translation failure later.
   }];

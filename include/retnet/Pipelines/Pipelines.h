@@ -42,6 +42,35 @@ void buildRetentionFusedToLinalgPipeline(mlir::OpPassManager &pm,
 void buildRetentionFusedToLLVMPipeline(mlir::OpPassManager &pm,
                                        const FusedPipelineOptions &options);
 
+/// The NVIDIA GPU generation and the kind of kernel object.
+enum class CudaChip { sm_80, sm_90 };
+enum class CudaFormat { Isa, Bin, Fatbin, Emulator };
+
+struct CudaPipelineOptions
+    : public mlir::PassPipelineOptions<CudaPipelineOptions> {
+  Option<CudaChip> chip{
+      *this, "chip", llvm::cl::desc("GPU generation"),
+      llvm::cl::init(CudaChip::sm_80),
+      llvm::cl::values(clEnumValN(CudaChip::sm_80, "sm_80", "Ampere"),
+                       clEnumValN(CudaChip::sm_90, "sm_90", "Hopper"))};
+  Option<CudaFormat> format{
+      *this, "format", llvm::cl::desc("Kernel object"),
+      llvm::cl::init(CudaFormat::Fatbin),
+      llvm::cl::values(
+          clEnumValN(CudaFormat::Isa, "isa", "PTX"),
+          clEnumValN(CudaFormat::Bin, "bin", "cubin (ptxas)"),
+          clEnumValN(CudaFormat::Fatbin, "fatbin", "fatbin (ptxas, fatbinary)"),
+          clEnumValN(CudaFormat::Emulator, "emulator",
+                     "SPIR-V for the CPU emulator of the retnet runtime"))};
+};
+
+/// Retention IR to GPU kernels and host code in the LLVM dialect
+/// (`retention-to-cuda{chip format}`): convert-retention-to-gpu, the CPU
+/// pipelines' bufferization, kernel outlining, NVVM for `chip`, the kernel
+/// objects, host code calling the mgpu* functions of Runtime/GpuRuntime.h.
+void buildRetentionToCUDAPipeline(mlir::OpPassManager &pm,
+                                  const CudaPipelineOptions &options);
+
 /// The lowering of retention ops on the host CPU.
 enum class CpuLowering { Reference, Fused };
 

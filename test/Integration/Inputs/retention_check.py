@@ -225,8 +225,11 @@ def main():
     ap.add_argument("--passes", default="",
                     help="retnet-opt passes applied before running, e.g. "
                          "--retention-parallel-to-chunkwise=chunk-size=16")
-    ap.add_argument("--pipeline", choices=["reference", "fused", "both"], default="both",
-                    help="retnet-run lowering(s) to check (default: both)")
+    ap.add_argument("--pipeline", choices=["reference", "fused", "both", "emulator"],
+                    default="both",
+                    help="retnet-run lowering(s) to check (default: both CPU "
+                         "pipelines; emulator: the GPU kernels, retention-to-cuda, "
+                         "run on the CPU emulator)")
     ap.add_argument("--B", type=int, default=1)
     ap.add_argument("--H", type=int, default=2)
     ap.add_argument("--T", type=int, required=True)
@@ -321,7 +324,9 @@ def main():
         if a.form != "parallel" and not a.only_o:
             outputs.append(os.path.join(a.work, "s.npy"))
         run = ["retnet-run", "-", "--entry", "main"]
-        if pipeline != "pre-lowered":
+        if pipeline == "emulator":
+            run += ["--target", "cuda", "--emulate"]
+        elif pipeline != "pre-lowered":
             run += ["--pipeline", pipeline]
         for p in paths:
             run += ["--input", p]

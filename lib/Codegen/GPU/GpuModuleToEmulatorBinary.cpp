@@ -1,0 +1,351 @@
+//===- GpuModuleToEmulatorBinary.cpp - NVVM kernels as SPIR-V -------------===//
+
+#include "retnet/Codegen/GPU/Passes.h"
+#include "retnet/Support/EmulatorBinary.h"
+
+#include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+
+namespace retnet::gpu {
+#define GEN_PASS_DEF_GPUMODULETOEMULATORBINARYPASS
+#include "retnet/Codegen/GPU/Passes.h.inc"
+
+const char *const kDefaultShimPath = RETNET_EMULATOR_SHIM;
+} // namespace retnet::gpu
+
+using namespace mlir;
+namespace emu = retnet::emulator;
+
+namespace {
+constexpr unsigned kGeneric = 4, kGlobal = 1;
+constexpr llvm::StringLiteral kShimPrefix = "__retnet_nvvm_";
+
+/// NVVM's generic address space 0 is SPIR's private space: every generic
+/// pointer becomes SPIR's generic space, kernel pointer arguments global
+/// (cast to generic on entry), allocas stay private (cast to generic).
+LogicalResult remapAddressSpaces(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  AttrTypeReplacer replacer;
+  replacer.addReplacement([&](LLVM::LLVMPointerType t) -> std::optional<Type> {
+    if (t.getAddressSpace() != 0)
+      return std::nullopt;
+    return LLVM::LLVMPointerType::get(ctx, kGeneric);
+  });
+  replacer.recursivelyReplaceElementsIn(module, /*replaceAttrs=*/true,
+                                        /*replaceLocs=*/false,
+                                        /*replaceTypes=*/true);
+  auto generic = LLVM::LLVMPointerType::get(ctx, kGeneric);
+  module.walk([&](LLVM::AllocaOp alloca) {
+    OpBuilder b(alloca);
+    b.setInsertionPointAfter(alloca);
+    alloca.getResult().setType(LLVM::LLVMPointerType::get(ctx, 0));
+    auto cast = LLVM::AddrSpaceCastOp::create(b, alloca.getLoc(), generic,
+                                              alloca.getResult());
+    alloca.getResult().replaceAllUsesExcept(cast.getResult(), cast);
+  });
+  for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
+    if (!func->hasAttr("nvvm.kernel") || func.isExternal())
+      continue;
+    Block &entry = func.getBody().front();
+    OpBuilder b(ctx);
+    b.setInsertionPointToStart(&entry);
+    SmallVector<Type> params;
+    for (BlockArgument arg : entry.getArguments()) {
+      if (arg.getType() != generic) {
+        params.push_back(arg.getType());
+        continue;
+      }
+      auto global = LLVM::LLVMPointerType::get(ctx, kGlobal);
+      arg.setType(global);
+      auto cast = LLVM::AddrSpaceCastOp::create(b, func.getLoc(), generic, arg);
+      arg.replaceAllUsesExcept(cast.getResult(), cast);
+      params.push_back(global);
+    }
+    func.setFunctionType(LLVM::LLVMFunctionType::get(
+        func.getFunctionType().getReturnType(), params));
+  }
+  return success();
+}
+
+/// Calls to NVVM intrinsics and libdevice become calls to the shim; kernels
+/// become SPIR kernels with a sub-group of 32. Returns the shim functions
+/// the module needs, each with the intrinsic or function it stands for.
+llvm::StringMap<std::string> retarget(llvm::Module &m) {
+  llvm::StringMap<std::string> needed;
+  llvm::LLVMContext &ctx = m.getContext();
+  for (llvm::Function &f : llvm::make_early_inc_range(m)) {
+    llvm::StringRef name = f.getName();
+    if (name.starts_with("llvm.nvvm.")) {
+      std::string shim = (kShimPrefix + name.drop_front(10)).str();
+      std::replace(shim.begin(), shim.end(), '.', '_');
+      llvm::Function *replacement = llvm::cast<llvm::Function>(
+          m.getOrInsertFunction(shim, f.getFunctionType()).getCallee());
+      replacement->setCallingConv(llvm::CallingConv::SPIR_FUNC);
+      needed[shim] = "NVVM intrinsic '" + name.str() + "'";
+      f.replaceAllUsesWith(replacement);
+      f.eraseFromParent();
+      continue;
+    }
+    if (f.isIntrinsic())
+      continue;
+    if (f.isDeclaration())
+      needed[name] = "'" + name.str() + "'";
+    if (f.hasFnAttribute("nvvm.maxntid") ||
+        f.getCallingConv() == llvm::CallingConv::PTX_Kernel) {
+      f.setCallingConv(llvm::CallingConv::SPIR_KERNEL);
+      llvm::Metadata *size = llvm::ConstantAsMetadata::get(
+          llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx), 32));
+      f.setMetadata("intel_reqd_sub_group_size",
+                    llvm::MDNode::get(ctx, {size}));
+    } else {
+      f.setCallingConv(llvm::CallingConv::SPIR_FUNC);
+    }
+    for (llvm::StringRef attr : {"nvvm.maxntid", "nvvm.kernel"})
+      f.removeFnAttr(attr);
+  }
+  for (llvm::Function &f : m)
+    for (llvm::BasicBlock &bb : f)
+      for (llvm::Instruction &inst : bb)
+        if (auto *call = llvm::dyn_cast<llvm::CallInst>(&inst))
+          if (llvm::Function *callee = call->getCalledFunction();
+              callee && !callee->isIntrinsic())
+            call->setCallingConv(callee->getCallingConv());
+  return needed;
+}
+
+/// The CPU runtime takes no SPIR-V bfloat16: bf16 values are kept as their
+/// 16 bits (i16) and converted by bit manipulation, as arith-expand does:
+/// extension is a shift, truncation rounds to nearest even (NaN stays a
+/// quiet NaN). Fails on a bf16 value used otherwise than loaded, stored,
+/// extended or truncated.
+llvm::Error lowerBFloat16(llvm::Module &m) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::Type *bf16 = llvm::Type::getBFloatTy(ctx),
+             *i16 = llvm::Type::getInt16Ty(ctx),
+             *i32 = llvm::Type::getInt32Ty(ctx),
+             *f32 = llvm::Type::getFloatTy(ctx);
+  for (llvm::Function &f : m) {
+    llvm::DenseMap<llvm::Value *, llvm::Value *> bits;
+    SmallVector<llvm::Instruction *> dead;
+    for (llvm::BasicBlock &bb : f) {
+      for (llvm::Instruction &inst : bb) {
+        llvm::IRBuilder<> b(&inst);
+        auto bitsOf = [&](llvm::Value *v) -> llvm::Value * {
+          return bits.lookup(v);
+        };
+        if (auto *gep = llvm::dyn_cast<llvm::GetElementPtrInst>(&inst)) {
+          if (gep->getSourceElementType() == bf16)
+            gep->setSourceElementType(i16);
+          if (gep->getResultElementType() == bf16)
+            gep->setResultElementType(i16);
+        } else if (auto *load = llvm::dyn_cast<llvm::LoadInst>(&inst);
+                   load && load->getType() == bf16) {
+          auto *l = b.CreateLoad(i16, load->getPointerOperand());
+          l->setAlignment(load->getAlign());
+          bits[load] = l;
+          dead.push_back(load);
+        } else if (auto *store = llvm::dyn_cast<llvm::StoreInst>(&inst);
+                   store && store->getValueOperand()->getType() == bf16) {
+          llvm::Value *v = bitsOf(store->getValueOperand());
+          if (!v)
+            return llvm::createStringError(
+                "a bf16 value the emulator cannot represent is stored");
+          b.CreateAlignedStore(v, store->getPointerOperand(),
+                               store->getAlign());
+          dead.push_back(store);
+        } else if (auto *ext = llvm::dyn_cast<llvm::FPExtInst>(&inst);
+                   ext && ext->getSrcTy() == bf16) {
+          llvm::Value *v = bitsOf(ext->getOperand(0));
+          if (!v || ext->getType() != f32)
+            return llvm::createStringError(
+                "a bf16 extension the emulator cannot represent");
+          llvm::Value *wide = b.CreateShl(b.CreateZExt(v, i32), 16);
+          ext->replaceAllUsesWith(b.CreateBitCast(wide, f32));
+          dead.push_back(ext);
+        } else if (auto *trunc = llvm::dyn_cast<llvm::FPTruncInst>(&inst);
+                   trunc && trunc->getType() == bf16) {
+          if (trunc->getSrcTy() != f32)
+            return llvm::createStringError(
+                "a bf16 truncation the emulator cannot represent");
+          llvm::Value *x = b.CreateBitCast(trunc->getOperand(0), i32);
+          llvm::Value *lsb = b.CreateAnd(b.CreateLShr(x, 16), 1);
+          llvm::Value *rounded = b.CreateLShr(
+              b.CreateAdd(x, b.CreateAdd(b.getInt32(0x7fff), lsb)), 16);
+          llvm::Value *isNan =
+              b.CreateFCmpUNO(trunc->getOperand(0), trunc->getOperand(0));
+          llvm::Value *r = b.CreateSelect(isNan, b.getInt32(0x7fc0), rounded);
+          bits[trunc] = b.CreateTrunc(r, i16);
+          dead.push_back(trunc);
+        } else if (inst.getType() == bf16 ||
+                   llvm::any_of(inst.operands(), [&](llvm::Use &u) {
+                     return u->getType() == bf16;
+                   })) {
+          if (!llvm::isa<llvm::LoadInst, llvm::StoreInst, llvm::FPExtInst,
+                         llvm::FPTruncInst>(inst))
+            return llvm::createStringError(
+                llvm::Twine("bf16 values in '") + inst.getOpcodeName() +
+                "' are not supported by the GPU emulator");
+        }
+      }
+    }
+    for (llvm::Instruction *inst : llvm::reverse(dead)) {
+      inst->replaceAllUsesWith(llvm::PoisonValue::get(inst->getType()));
+      inst->eraseFromParent();
+    }
+  }
+  return llvm::Error::success();
+}
+
+struct GpuModuleToEmulatorBinaryPass
+    : retnet::gpu::impl::GpuModuleToEmulatorBinaryPassBase<
+          GpuModuleToEmulatorBinaryPass> {
+  using GpuModuleToEmulatorBinaryPassBase::GpuModuleToEmulatorBinaryPassBase;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    GpuModuleToEmulatorBinaryPassBase::getDependentDialects(registry);
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+    registerNVVMDialectTranslation(registry);
+  }
+
+  FailureOr<std::string> compile(gpu::GPUModuleOp gpuModule);
+
+  void runOnOperation() override {
+    for (auto gpuModule :
+         llvm::to_vector(getOperation().getOps<gpu::GPUModuleOp>())) {
+      FailureOr<std::string> object = compile(gpuModule);
+      if (failed(object))
+        return signalPassFailure();
+      Attribute target = gpuModule.getTargetsAttr()
+                             ? gpuModule.getTargetsAttr()[0]
+                             : Attribute();
+      if (!target)
+        target = NVVM::NVVMTargetAttr::get(&getContext());
+      OpBuilder b(gpuModule);
+      auto objectAttr = gpu::ObjectAttr::get(
+          &getContext(), target, gpu::CompilationTarget::Binary,
+          b.getStringAttr(*object), /*properties=*/nullptr,
+          /*kernels=*/nullptr);
+      gpu::BinaryOp::create(b, gpuModule.getLoc(), gpuModule.getName(),
+                            /*offloadingHandler=*/nullptr,
+                            b.getArrayAttr({objectAttr}));
+      gpuModule.erase();
+    }
+  }
+};
+
+FailureOr<std::string>
+GpuModuleToEmulatorBinaryPass::compile(gpu::GPUModuleOp gpuModule) {
+  // The kernel module's body as an LLVM-dialect module.
+  OpBuilder b(gpuModule->getContext());
+  OwningOpRef<ModuleOp> device = ModuleOp::create(gpuModule.getLoc());
+  b.setInsertionPointToStart(device->getBody());
+  for (Operation &op : gpuModule.getBody()->getOperations())
+    b.clone(op);
+  if (failed(remapAddressSpaces(*device)))
+    return failure();
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> m =
+      translateModuleToLLVMIR(*device, llvmContext, gpuModule.getName());
+  if (!m)
+    return gpuModule.emitError("cannot translate the kernel module to LLVM IR");
+  llvm::StringMap<std::string> needed = retarget(*m);
+  if (llvm::Error e = lowerBFloat16(*m))
+    return gpuModule.emitError(llvm::toString(std::move(e)));
+
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+  llvm::Triple triple("spirv64-unknown-unknown");
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return gpuModule.emitError("LLVM has no SPIR-V back end: ") << error;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, "", "", llvm::TargetOptions(), std::nullopt));
+  m->setTargetTriple(triple);
+  m->setDataLayout(machine->createDataLayout());
+
+  // Link the shim's definitions of what the kernels call.
+  auto buffer = llvm::MemoryBuffer::getFile(shimPath);
+  if (!buffer)
+    return gpuModule.emitError("cannot read the emulator shim '")
+           << shimPath << "': " << buffer.getError().message();
+  auto shim = llvm::parseBitcodeFile(**buffer, llvmContext);
+  if (!shim)
+    return gpuModule.emitError("cannot parse the emulator shim '")
+           << shimPath << "': " << llvm::toString(shim.takeError());
+  (*shim)->setTargetTriple(triple);
+  (*shim)->setDataLayout(m->getDataLayout());
+  if (llvm::Linker::linkModules(*m, std::move(*shim),
+                                llvm::Linker::Flags::LinkOnlyNeeded))
+    return gpuModule.emitError("cannot link the emulator shim");
+  for (const auto &entry : needed) {
+    llvm::Function *f = m->getFunction(entry.getKey());
+    if (f && f->isDeclaration())
+      return gpuModule.emitError("the GPU emulator has no shim for ")
+             << entry.getValue();
+  }
+  if (llvm::verifyModule(*m, &llvm::errs()))
+    return gpuModule.emitError("the retargeted kernel module is invalid");
+
+  // Optimise (the shim's calls inline) and compile to SPIR-V.
+  {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(machine.get());
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(*m, mam);
+  }
+  emu::Binary binary;
+  for (llvm::Function &f : *m) {
+    if (f.getCallingConv() != llvm::CallingConv::SPIR_KERNEL ||
+        f.isDeclaration())
+      continue;
+    emu::Kernel kernel{f.getName().str(), {}};
+    for (llvm::Argument &arg : f.args()) {
+      llvm::Type *t = arg.getType();
+      kernel.arguments.push_back(
+          {uint32_t(m->getDataLayout().getTypeAllocSize(t)), t->isPointerTy()});
+    }
+    binary.kernels.push_back(std::move(kernel));
+  }
+  llvm::SmallString<0> spirv;
+  {
+    llvm::raw_svector_ostream os(spirv);
+    llvm::legacy::PassManager pm;
+    if (machine->addPassesToEmitFile(pm, os, nullptr,
+                                     llvm::CodeGenFileType::ObjectFile))
+      return gpuModule.emitError("the SPIR-V back end cannot emit the kernels");
+    pm.run(*m);
+  }
+  binary.spirv = spirv.str().str();
+  return emu::encode(binary);
+}
+} // namespace

@@ -1,0 +1,475 @@
+//===- GpuRuntime.cpp - mgpu* functions on CUDA or the CPU emulator -------===//
+
+#include "retnet/Runtime/GpuRuntime.h"
+#include "retnet/Support/EmulatorBinary.h"
+#include "retnet/Support/Memory.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#define CL_TARGET_OPENCL_VERSION 300
+#include <CL/cl.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <memory>
+#include <mutex>
+
+using namespace retnet::runtime;
+
+namespace {
+/// A failure inside compiled code, which has no way to receive an error:
+/// reported like the tools' errors, then the process ends with status 1.
+[[noreturn]] void fatal(const llvm::Twine &msg) {
+  llvm::errs() << "error: " << msg << "\n";
+  llvm::errs().flush();
+  std::exit(1);
+}
+
+llvm::Error failure(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+/// The operations of a back end, as the mgpu* functions need them.
+class Backend {
+public:
+  virtual ~Backend() = default;
+  virtual void *moduleLoad(const void *data, size_t size) = 0;
+  virtual void moduleUnload(void *module) = 0;
+  virtual void *moduleGetFunction(void *module, const char *name) = 0;
+  virtual void launch(void *function, const intptr_t grid[3],
+                      const intptr_t block[3], int32_t smem, void *stream,
+                      void **params, size_t paramsCount) = 0;
+  virtual void *streamCreate() = 0;
+  virtual void streamSynchronize(void *stream) = 0;
+  virtual void streamDestroy(void *stream) = 0;
+  virtual void *memAlloc(uint64_t bytes, void *stream, bool hostShared) = 0;
+  virtual void memFree(void *ptr, void *stream) = 0;
+  virtual void memcpy(void *dst, void *src, size_t bytes, void *stream) = 0;
+  virtual void memset32(void *dst, uint32_t value, size_t count,
+                        void *stream) = 0;
+};
+
+template <typename F> bool resolve(void *lib, const char *name, F &fn) {
+  fn = reinterpret_cast<F>(dlsym(lib, name));
+  return fn != nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// CUDA: the driver API through dlopen.
+//===----------------------------------------------------------------------===//
+
+using CUresult = int;
+using CUdeviceptr = unsigned long long;
+constexpr int kMaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_...
+
+class CudaBackend final : public Backend {
+public:
+  static llvm::Expected<std::unique_ptr<Backend>> open();
+
+  void *moduleLoad(const void *data, size_t) override {
+    void *module = nullptr;
+    check(cuModuleLoadData(&module, data), "loading a kernel module");
+    return module;
+  }
+  void moduleUnload(void *module) override {
+    check(cuModuleUnload(module), "unloading a kernel module");
+  }
+  void *moduleGetFunction(void *module, const char *name) override {
+    void *fn = nullptr;
+    check(cuModuleGetFunction(&fn, module, name),
+          llvm::Twine("finding kernel '") + name + "'");
+    return fn;
+  }
+  void launch(void *fn, const intptr_t g[3], const intptr_t b[3], int32_t smem,
+              void *stream, void **params, size_t) override {
+    if (smem > 48 * 1024)
+      check(cuFuncSetAttribute(fn, kMaxDynamicSharedSizeBytes, smem),
+            "enabling dynamic shared memory above 48 KiB");
+    check(cuLaunchKernel(fn, g[0], g[1], g[2], b[0], b[1], b[2], smem, stream,
+                         params, nullptr),
+          "launching a kernel");
+  }
+  void *streamCreate() override {
+    void *stream = nullptr;
+    check(cuStreamCreate(&stream, 1 /*non-blocking*/), "creating a stream");
+    return stream;
+  }
+  void streamSynchronize(void *stream) override {
+    check(cuStreamSynchronize(stream), "synchronising a stream");
+  }
+  void streamDestroy(void *stream) override {
+    check(cuStreamDestroy(stream), "destroying a stream");
+  }
+  void *memAlloc(uint64_t bytes, void *, bool hostShared) override {
+    CUdeviceptr ptr = 0;
+    if (hostShared)
+      check(cuMemAllocManaged(&ptr, bytes, 1 /*global*/),
+            "allocating managed memory");
+    else
+      check(cuMemAlloc(&ptr, bytes), "allocating device memory");
+    return reinterpret_cast<void *>(ptr);
+  }
+  void memFree(void *ptr, void *stream) override {
+    if (stream)
+      streamSynchronize(stream);
+    check(cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)),
+          "freeing device memory");
+  }
+  void memcpy(void *dst, void *src, size_t bytes, void *stream) override {
+    check(cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                        reinterpret_cast<CUdeviceptr>(src), bytes, stream),
+          "copying memory");
+  }
+  void memset32(void *dst, uint32_t value, size_t count,
+                void *stream) override {
+    check(cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                           stream),
+          "setting memory");
+  }
+
+private:
+  void check(CUresult r, const llvm::Twine &what) {
+    if (r == 0)
+      return;
+    const char *msg = nullptr;
+    if (cuGetErrorString)
+      cuGetErrorString(r, &msg);
+    fatal("CUDA: " + what + " failed: " + (msg ? msg : "unknown error") + " (" +
+          llvm::Twine(r) + ")");
+  }
+
+  CUresult (*cuInit)(unsigned);
+  CUresult (*cuDeviceGet)(int *, int);
+  CUresult (*cuDevicePrimaryCtxRetain)(void **, int);
+  CUresult (*cuCtxSetCurrent)(void *);
+  CUresult (*cuModuleLoadData)(void **, const void *);
+  CUresult (*cuModuleUnload)(void *);
+  CUresult (*cuModuleGetFunction)(void **, void *, const char *);
+  CUresult (*cuFuncSetAttribute)(void *, int, int);
+  CUresult (*cuLaunchKernel)(void *, unsigned, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, void *, void **,
+                             void **);
+  CUresult (*cuStreamCreate)(void **, unsigned);
+  CUresult (*cuStreamSynchronize)(void *);
+  CUresult (*cuStreamDestroy)(void *);
+  CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
+  CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
+  CUresult (*cuMemFree)(CUdeviceptr);
+  CUresult (*cuMemcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, void *);
+  CUresult (*cuMemsetD32Async)(CUdeviceptr, unsigned, size_t, void *);
+  CUresult (*cuGetErrorString)(CUresult, const char **) = nullptr;
+};
+
+llvm::Expected<std::unique_ptr<Backend>> CudaBackend::open() {
+  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
+  if (!lib)
+    return failure(llvm::Twine("no NVIDIA GPU driver (cannot open "
+                               "libcuda.so.1: ") +
+                   dlerror() + "); run with --emulate to use the CPU emulator");
+  auto b = std::make_unique<CudaBackend>();
+  bool ok =
+      resolve(lib, "cuInit", b->cuInit) &&
+      resolve(lib, "cuDeviceGet", b->cuDeviceGet) &&
+      resolve(lib, "cuDevicePrimaryCtxRetain", b->cuDevicePrimaryCtxRetain) &&
+      resolve(lib, "cuCtxSetCurrent", b->cuCtxSetCurrent) &&
+      resolve(lib, "cuModuleLoadData", b->cuModuleLoadData) &&
+      resolve(lib, "cuModuleUnload", b->cuModuleUnload) &&
+      resolve(lib, "cuModuleGetFunction", b->cuModuleGetFunction) &&
+      resolve(lib, "cuFuncSetAttribute", b->cuFuncSetAttribute) &&
+      resolve(lib, "cuLaunchKernel", b->cuLaunchKernel) &&
+      resolve(lib, "cuStreamCreate", b->cuStreamCreate) &&
+      resolve(lib, "cuStreamSynchronize", b->cuStreamSynchronize) &&
+      resolve(lib, "cuStreamDestroy_v2", b->cuStreamDestroy) &&
+      resolve(lib, "cuMemAlloc_v2", b->cuMemAlloc) &&
+      resolve(lib, "cuMemAllocManaged", b->cuMemAllocManaged) &&
+      resolve(lib, "cuMemFree_v2", b->cuMemFree) &&
+      resolve(lib, "cuMemcpyAsync", b->cuMemcpyAsync) &&
+      resolve(lib, "cuMemsetD32Async", b->cuMemsetD32Async);
+  resolve(lib, "cuGetErrorString", b->cuGetErrorString);
+  if (!ok)
+    return failure("libcuda.so.1 lacks a driver API function this runtime "
+                   "needs (driver too old?)");
+  int device = 0;
+  void *context = nullptr;
+  if (CUresult r = b->cuInit(0))
+    return failure("no usable NVIDIA GPU (cuInit failed with " +
+                   llvm::Twine(r) +
+                   "); run with --emulate to use the CPU emulator");
+  if (b->cuDeviceGet(&device, 0) ||
+      b->cuDevicePrimaryCtxRetain(&context, device) ||
+      b->cuCtxSetCurrent(context))
+    return failure("cannot create a context on GPU 0");
+  return std::unique_ptr<Backend>(std::move(b));
+}
+
+//===----------------------------------------------------------------------===//
+// Emulator: SPIR-V kernels on an OpenCL CPU device.
+//===----------------------------------------------------------------------===//
+
+class EmulatorBackend final : public Backend {
+public:
+  static llvm::Expected<std::unique_ptr<Backend>> open();
+
+  struct Module {
+    cl_program program;
+    retnet::emulator::Binary binary;
+  };
+  struct Function {
+    cl_kernel kernel;
+    std::vector<retnet::emulator::KernelArgument> arguments;
+    std::string name;
+  };
+
+  void *moduleLoad(const void *data, size_t size) override {
+    auto binary = retnet::emulator::decode(
+        llvm::StringRef(static_cast<const char *>(data), size));
+    if (!binary)
+      fatal("GPU emulator: " + llvm::toString(binary.takeError()));
+    cl_int err;
+    cl_program program = clCreateProgramWithIL(context, binary->spirv.data(),
+                                               binary->spirv.size(), &err);
+    check(err, "loading SPIR-V");
+    if (cl_int r = clBuildProgram(program, 1, &device, "", nullptr, nullptr)) {
+      size_t n = 0;
+      clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, nullptr,
+                            &n);
+      std::string log(n, '\0');
+      clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, n,
+                            log.data(), nullptr);
+      fatal(llvm::formatv("GPU emulator: building the kernels failed ({0}): "
+                          "{1}",
+                          r, log));
+    }
+    return new Module{program, std::move(*binary)};
+  }
+  void moduleUnload(void *module) override {
+    auto *m = static_cast<Module *>(module);
+    clFinish(queue);
+    clReleaseProgram(m->program);
+    delete m;
+  }
+  void *moduleGetFunction(void *module, const char *name) override {
+    auto *m = static_cast<Module *>(module);
+    for (const retnet::emulator::Kernel &k : m->binary.kernels) {
+      if (k.name != name)
+        continue;
+      cl_int err;
+      cl_kernel kernel = clCreateKernel(m->program, name, &err);
+      check(err, llvm::Twine("creating kernel '") + name + "'");
+      return new Function{kernel, k.arguments, name};
+    }
+    fatal(llvm::Twine("GPU emulator: no kernel '") + name + "' in the module");
+  }
+  void launch(void *function, const intptr_t g[3], const intptr_t b[3],
+              int32_t smem, void *, void **params,
+              size_t paramsCount) override {
+    auto *f = static_cast<Function *>(function);
+    if (smem != 0)
+      fatal("GPU emulator: kernel '" + f->name +
+            "' uses dynamic shared memory, which the emulator does not "
+            "provide");
+    if (paramsCount != f->arguments.size())
+      fatal(llvm::formatv("GPU emulator: kernel '{0}' takes {1} arguments, "
+                          "launched with {2}",
+                          f->name, f->arguments.size(), paramsCount));
+    for (size_t i = 0; i < paramsCount; ++i) {
+      const retnet::emulator::KernelArgument &a = f->arguments[i];
+      cl_int err =
+          a.pointer ? clSetKernelArgSVMPointer(f->kernel, i,
+                                               *static_cast<void **>(params[i]))
+                    : clSetKernelArg(f->kernel, i, a.size, params[i]);
+      check(err, llvm::formatv("setting argument {0} of '{1}'", i, f->name));
+    }
+    size_t global[3], local[3];
+    for (int d = 0; d < 3; ++d) {
+      local[d] = size_t(b[d]);
+      global[d] = size_t(g[d]) * size_t(b[d]);
+    }
+    check(clEnqueueNDRangeKernel(queue, f->kernel, 3, nullptr, global, local, 0,
+                                 nullptr, nullptr),
+          "launching '" + f->name + "'");
+  }
+  void *streamCreate() override { return queue; }
+  void streamSynchronize(void *) override { check(clFinish(queue), "waiting"); }
+  void streamDestroy(void *) override {}
+  void *memAlloc(uint64_t bytes, void *, bool) override {
+    return retnet::allocateOrExit(bytes, 128);
+  }
+  void memFree(void *ptr, void *) override {
+    check(clFinish(queue), "waiting");
+    std::free(ptr);
+  }
+  void memcpy(void *dst, void *src, size_t bytes, void *) override {
+    check(clFinish(queue), "waiting");
+    std::memcpy(dst, src, bytes);
+  }
+  void memset32(void *dst, uint32_t value, size_t count, void *) override {
+    check(clFinish(queue), "waiting");
+    auto *p = static_cast<uint32_t *>(dst);
+    std::fill(p, p + count, value);
+  }
+
+private:
+  void check(cl_int err, const llvm::Twine &what) {
+    if (err != CL_SUCCESS)
+      fatal("GPU emulator: " + what + " failed (OpenCL error " +
+            llvm::Twine(err) + ")");
+  }
+
+  cl_context context = nullptr;
+  cl_device_id device = nullptr;
+  cl_command_queue queue = nullptr;
+
+#define RETNET_CL_FUNCTIONS(X)                                                 \
+  X(clGetPlatformIDs)                                                          \
+  X(clGetPlatformInfo)                                                         \
+  X(clGetDeviceIDs)                                                            \
+  X(clGetDeviceInfo)                                                           \
+  X(clCreateContext)                                                           \
+  X(clCreateCommandQueueWithProperties)                                        \
+  X(clCreateProgramWithIL)                                                     \
+  X(clBuildProgram)                                                            \
+  X(clGetProgramBuildInfo)                                                     \
+  X(clReleaseProgram)                                                          \
+  X(clCreateKernel)                                                            \
+  X(clSetKernelArg)                                                            \
+  X(clSetKernelArgSVMPointer)                                                  \
+  X(clEnqueueNDRangeKernel)                                                    \
+  X(clFinish)
+#define RETNET_CL_MEMBER(name) decltype(&::name) name = nullptr;
+  RETNET_CL_FUNCTIONS(RETNET_CL_MEMBER)
+};
+
+llvm::Expected<std::unique_ptr<Backend>> EmulatorBackend::open() {
+  // The set-up writes an ICD file naming the Intel OpenCL CPU runtime it
+  // installed into the build folder; a user's own OCL_ICD_VENDORS wins.
+  setenv("OCL_ICD_VENDORS", RETNET_EMULATOR_ICD_DIR, /*overwrite=*/0);
+  void *lib = dlopen("libOpenCL.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!lib)
+    return failure(llvm::Twine("the GPU emulator needs an OpenCL loader "
+                               "(libOpenCL.so.1: ") +
+                   dlerror() + "); run scripts/setup.sh");
+  auto b = std::make_unique<EmulatorBackend>();
+  bool ok = true;
+#define RETNET_CL_RESOLVE(name) ok = ok && resolve(lib, #name, b->name);
+  RETNET_CL_FUNCTIONS(RETNET_CL_RESOLVE)
+  if (!ok)
+    return failure("the OpenCL loader lacks OpenCL 2.1 functions");
+  cl_uint count = 0;
+  cl_platform_id platforms[16];
+  if (b->clGetPlatformIDs(16, platforms, &count) != CL_SUCCESS || count == 0)
+    return failure(llvm::Twine("no OpenCL platform: the GPU emulator's "
+                               "runtime is not installed (expected an ICD "
+                               "file in ") +
+                   RETNET_EMULATOR_ICD_DIR + "); run scripts/setup.sh");
+  for (cl_uint i = 0; i < count && !b->device; ++i) {
+    char name[256] = {0};
+    b->clGetPlatformInfo(platforms[i], CL_PLATFORM_NAME, sizeof(name) - 1, name,
+                         nullptr);
+    if (!llvm::StringRef(name).contains("Intel"))
+      continue;
+    if (b->clGetDeviceIDs(platforms[i], CL_DEVICE_TYPE_CPU, 1, &b->device,
+                          nullptr) != CL_SUCCESS)
+      b->device = nullptr;
+  }
+  if (!b->device)
+    return failure("no Intel OpenCL CPU device: the GPU emulator needs "
+                   "Intel's OpenCL CPU runtime; run scripts/setup.sh");
+  cl_int err;
+  b->context =
+      b->clCreateContext(nullptr, 1, &b->device, nullptr, nullptr, &err);
+  if (err != CL_SUCCESS)
+    return failure("cannot create an OpenCL context");
+  b->queue = b->clCreateCommandQueueWithProperties(b->context, b->device,
+                                                   nullptr, &err);
+  if (err != CL_SUCCESS)
+    return failure("cannot create an OpenCL queue");
+  return std::unique_ptr<Backend>(std::move(b));
+}
+
+std::mutex selectMutex;
+std::unique_ptr<Backend> active;
+GpuBackend activeKind;
+
+Backend &backend() {
+  if (!active)
+    fatal("compiled GPU code ran without a GPU back end (no --target cuda)");
+  return *active;
+}
+} // namespace
+
+llvm::Error retnet::runtime::selectGpuBackend(GpuBackend kind) {
+  std::lock_guard<std::mutex> lock(selectMutex);
+  if (active)
+    return kind == activeKind
+               ? llvm::Error::success()
+               : failure("a different GPU back end is already in use");
+  auto opened =
+      kind == GpuBackend::Cuda ? CudaBackend::open() : EmulatorBackend::open();
+  if (!opened)
+    return opened.takeError();
+  active = std::move(*opened);
+  activeKind = kind;
+  return llvm::Error::success();
+}
+
+extern "C" {
+static void *mgpuModuleLoad(void *data, size_t size) {
+  return backend().moduleLoad(data, size);
+}
+static void mgpuModuleUnload(void *module) { backend().moduleUnload(module); }
+static void *mgpuModuleGetFunction(void *module, const char *name) {
+  return backend().moduleGetFunction(module, name);
+}
+static void mgpuLaunchKernel(void *fn, intptr_t gx, intptr_t gy, intptr_t gz,
+                             intptr_t bx, intptr_t by, intptr_t bz,
+                             int32_t smem, void *stream, void **params, void **,
+                             size_t paramsCount) {
+  intptr_t grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};
+  backend().launch(fn, grid, block, smem, stream, params, paramsCount);
+}
+static void *mgpuStreamCreate() { return backend().streamCreate(); }
+static void mgpuStreamSynchronize(void *stream) {
+  backend().streamSynchronize(stream);
+}
+static void mgpuStreamDestroy(void *stream) { backend().streamDestroy(stream); }
+static void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
+  return backend().memAlloc(bytes, stream, hostShared);
+}
+static void mgpuMemFree(void *ptr, void *stream) {
+  backend().memFree(ptr, stream);
+}
+static void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
+  backend().memcpy(dst, src, bytes, stream);
+}
+static void mgpuMemset32(void *dst, uint32_t value, size_t count,
+                         void *stream) {
+  backend().memset32(dst, value, count, stream);
+}
+}
+
+void retnet::runtime::registerGpuRuntime(mlir::ExecutionEngine &engine) {
+  engine.registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](llvm::StringRef name, auto *fn) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("mgpuModuleLoad", &mgpuModuleLoad);
+    add("mgpuModuleUnload", &mgpuModuleUnload);
+    add("mgpuModuleGetFunction", &mgpuModuleGetFunction);
+    add("mgpuLaunchKernel", &mgpuLaunchKernel);
+    add("mgpuStreamCreate", &mgpuStreamCreate);
+    add("mgpuStreamSynchronize", &mgpuStreamSynchronize);
+    add("mgpuStreamDestroy", &mgpuStreamDestroy);
+    add("mgpuMemAlloc", &mgpuMemAlloc);
+    add("mgpuMemFree", &mgpuMemFree);
+    add("mgpuMemcpy", &mgpuMemcpy);
+    add("mgpuMemset32", &mgpuMemset32);
+    return symbols;
+  });
+}
