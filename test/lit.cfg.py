@@ -72,3 +72,7 @@ try:
     config.available_features.add("cuda-driver")
 except OSError:
     pass
+# The emulator's negative control: its shim with two mma.sync A registers
+# swapped.
+config.substitutions.append(("%emulator_shim_swapped", os.path.join(
+    config.retnet_obj_root, "lib", "Codegen", "GPU", "NVVMShimSwappedA.bc")))

@@ -111,6 +111,7 @@ void retnet::buildRetentionToCUDAPipeline(OpPassManager &pm,
   addBufferization(pm, /*deallocate=*/false);
   std::string chip = options.chip == CudaChip::sm_90 ? "sm_90" : "sm_80";
   CudaFormat format = options.format;
+  std::string shim = options.emulatorShim;
   addLoweringToLLVM(pm, [&](OpPassManager &pm) {
     pm.addPass(createGpuKernelOutliningPass());
     GpuNVVMAttachTargetOptions target;
@@ -125,7 +126,10 @@ void retnet::buildRetentionToCUDAPipeline(OpPassManager &pm,
     kernels.addPass(createReconcileUnrealizedCastsPass());
     pm.addPass(createGpuToLLVMConversionPass());
     if (format == CudaFormat::Emulator) {
-      pm.addPass(retnet::gpu::createGpuModuleToEmulatorBinaryPass());
+      retnet::gpu::GpuModuleToEmulatorBinaryPassOptions emulator;
+      if (!shim.empty())
+        emulator.shimPath = shim;
+      pm.addPass(retnet::gpu::createGpuModuleToEmulatorBinaryPass(emulator));
       return;
     }
     GpuModuleToBinaryPassOptions binary;

@@ -62,6 +62,10 @@ struct CudaPipelineOptions
           clEnumValN(CudaFormat::Fatbin, "fatbin", "fatbin (ptxas, fatbinary)"),
           clEnumValN(CudaFormat::Emulator, "emulator",
                      "SPIR-V for the CPU emulator of the retnet runtime"))};
+  Option<std::string> emulatorShim{
+      *this, "emulator-shim",
+      llvm::cl::desc("format=emulator: the NVVM shim bitcode (default: the "
+                     "build's)")};
 };
 
 /// Retention IR to GPU kernels and host code in the LLVM dialect

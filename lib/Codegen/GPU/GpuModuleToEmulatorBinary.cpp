@@ -92,14 +92,44 @@ llvm::StringMap<std::string> retarget(llvm::Module &m) {
   llvm::LLVMContext &ctx = m.getContext();
   for (llvm::Function &f : llvm::make_early_inc_range(m)) {
     llvm::StringRef name = f.getName();
+    if (name.starts_with(kShimPrefix))
+      continue;
     if (name.starts_with("llvm.nvvm.")) {
       std::string shim = (kShimPrefix + name.drop_front(10)).str();
       std::replace(shim.begin(), shim.end(), '.', '_');
-      llvm::Function *replacement = llvm::cast<llvm::Function>(
-          m.getOrInsertFunction(shim, f.getFunctionType()).getCallee());
-      replacement->setCallingConv(llvm::CallingConv::SPIR_FUNC);
       needed[shim] = "NVVM intrinsic '" + name.str() + "'";
-      f.replaceAllUsesWith(replacement);
+      // OpenCL C cannot return a struct: an intrinsic returning N values of
+      // one type (mma.sync's fragments, ldmatrix's registers) calls a shim
+      // returning an N-vector, unpacked into the struct here.
+      llvm::FunctionType *type = f.getFunctionType();
+      auto *st = llvm::dyn_cast<llvm::StructType>(type->getReturnType());
+      llvm::Type *vec = nullptr;
+      if (st && st->getNumElements() > 0 && llvm::all_equal(st->elements()))
+        vec = llvm::FixedVectorType::get(st->getElementType(0),
+                                         st->getNumElements());
+      llvm::Function *replacement = llvm::cast<llvm::Function>(
+          m.getOrInsertFunction(
+               shim, vec ? llvm::FunctionType::get(vec, type->params(),
+                                                   type->isVarArg())
+                         : type)
+              .getCallee());
+      replacement->setCallingConv(llvm::CallingConv::SPIR_FUNC);
+      for (llvm::User *user : llvm::make_early_inc_range(f.users())) {
+        auto *call = llvm::cast<llvm::CallInst>(user);
+        llvm::IRBuilder<> b(call);
+        SmallVector<llvm::Value *> args(call->args());
+        llvm::CallInst *c = b.CreateCall(replacement, args);
+        c->setCallingConv(llvm::CallingConv::SPIR_FUNC);
+        llvm::Value *result = c;
+        if (vec) {
+          result = llvm::PoisonValue::get(st);
+          for (unsigned i = 0; i < st->getNumElements(); ++i)
+            result =
+                b.CreateInsertValue(result, b.CreateExtractElement(c, i), i);
+        }
+        call->replaceAllUsesWith(result);
+        call->eraseFromParent();
+      }
       f.eraseFromParent();
       continue;
     }

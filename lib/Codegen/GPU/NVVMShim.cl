@@ -86,3 +86,89 @@ double __nv_log1p(double x) { return log1p(x); }
 double __nv_sqrt(double x) { return sqrt(x); }
 double __nv_fabs(double x) { return fabs(x); }
 double __nv_fma(double x, double y, double z) { return fma(x, y, z); }
+
+// Tensor cores. mma.sync.aligned.m16n8k16.row.col, f16 inputs, f32
+// accumulators: the warp's fragments are gathered with sub-group shuffles
+// per the PTX ISA fragment tables (groupID g = lane / 4, threadID_in_group
+// t = lane % 4):
+//   A (16 x 16): a0 = A[g][2t, 2t+1],   a1 = A[g+8][2t, 2t+1],
+//                a2 = A[g][2t+8, 2t+9], a3 = A[g+8][2t+8, 2t+9]
+//   B (16 x 8):  b0 = B[2t, 2t+1][g],   b1 = B[2t+8, 2t+9][g]
+//   C, D (16 x 8, f32): c0, c1 = C[g][2t, 2t+1], c2, c3 = C[g+8][2t, 2t+1]
+// The NVVM intrinsic returns four floats; the pass unpacks this float4.
+// RETNET_SHIM_SWAP_A builds the negative control with a1 and a2 swapped.
+static float half_of(uint packed, uint which) {
+  return vload_half(which, (const __private half *)&packed);
+}
+
+float4 __retnet_nvvm_mma_m16n8k16_row_col_f32_f32(half2 a0, half2 a1,
+                                                   half2 a2, half2 a3,
+                                                   half2 b0, half2 b1,
+                                                   float c0, float c1,
+                                                   float c2, float c3) {
+#ifdef RETNET_SHIM_SWAP_A
+  half2 swap = a1;
+  a1 = a2;
+  a2 = swap;
+#endif
+  uint lane = get_sub_group_local_id(), g = lane / 4, t = lane % 4;
+  uint a[4] = {as_uint(a0), as_uint(a1), as_uint(a2), as_uint(a3)};
+  uint b[2] = {as_uint(b0), as_uint(b1)};
+  float d[4] = {c0, c1, c2, c3};
+  for (uint k = 0; k < 16; ++k) {
+    // Lane (row % 8) * 4 + (k % 8) / 2 holds A[row][k] in register
+    // (row >= 8) + 2 (k >= 8), half k % 2; lane col * 4 + (k % 8) / 2 holds
+    // B[k][col] in register (k >= 8), half k % 2.
+    uint src = (k % 8) / 2;
+    float a_lo = half_of(sub_group_shuffle(a[k >= 8 ? 2 : 0], g * 4 + src), k % 2);
+    float a_hi = half_of(sub_group_shuffle(a[k >= 8 ? 3 : 1], g * 4 + src), k % 2);
+    float b_0 = half_of(sub_group_shuffle(b[k >= 8 ? 1 : 0], (2 * t) * 4 + src), k % 2);
+    float b_1 = half_of(sub_group_shuffle(b[k >= 8 ? 1 : 0], (2 * t + 1) * 4 + src), k % 2);
+    d[0] += a_lo * b_0;
+    d[1] += a_lo * b_1;
+    d[2] += a_hi * b_0;
+    d[3] += a_hi * b_1;
+  }
+  return (float4)(d[0], d[1], d[2], d[3]);
+}
+
+// ldmatrix.sync.aligned.m8n8.xN(.trans).b16 from shared memory: lanes
+// 8i .. 8i+7 give the row addresses of matrix i; register i of lane l holds
+// row l / 4, columns 2 (l % 4) and 2 (l % 4) + 1 of matrix i (low half
+// first), or with .trans rows 2 (l % 4) and 2 (l % 4) + 1 of column l / 4.
+static uint ldmatrix_reg(__local const ushort *p, uint i, bool trans) {
+  uint lane = get_sub_group_local_id();
+  ulong mine = (ulong)p;
+  ushort lo, hi;
+  if (!trans) {
+    __local const ushort *row =
+        (__local const ushort *)sub_group_shuffle(mine, 8 * i + lane / 4);
+    lo = row[2 * (lane % 4)];
+    hi = row[2 * (lane % 4) + 1];
+  } else {
+    __local const ushort *r0 = (__local const ushort *)sub_group_shuffle(
+        mine, 8 * i + 2 * (lane % 4));
+    __local const ushort *r1 = (__local const ushort *)sub_group_shuffle(
+        mine, 8 * i + 2 * (lane % 4) + 1);
+    lo = r0[lane / 4];
+    hi = r1[lane / 4];
+  }
+  return (uint)lo | ((uint)hi << 16);
+}
+
+#define LDMATRIX(suffix, trans)                                                \
+  uint __retnet_nvvm_ldmatrix_sync_aligned_m8n8_x1##suffix##_b16_p3(              \
+      __local const ushort *p) {                                               \
+    return ldmatrix_reg(p, 0, trans);                                          \
+  }                                                                            \
+  uint2 __retnet_nvvm_ldmatrix_sync_aligned_m8n8_x2##suffix##_b16_p3(             \
+      __local const ushort *p) {                                               \
+    return (uint2)(ldmatrix_reg(p, 0, trans), ldmatrix_reg(p, 1, trans));      \
+  }                                                                            \
+  uint4 __retnet_nvvm_ldmatrix_sync_aligned_m8n8_x4##suffix##_b16_p3(             \
+      __local const ushort *p) {                                               \
+    return (uint4)(ldmatrix_reg(p, 0, trans), ldmatrix_reg(p, 1, trans),       \
+                   ldmatrix_reg(p, 2, trans), ldmatrix_reg(p, 3, trans));      \
+  }
+LDMATRIX(, false)
+LDMATRIX(_trans, true)
