@@ -107,17 +107,18 @@ void addCpuCodegen(OpPassManager &pm) {
 void retnet::buildRetentionToCUDAPipeline(OpPassManager &pm,
                                           const CudaPipelineOptions &options) {
   pm.addPass(createConvertRetentionToGPUPass());
+  // Outline the kernels before the host code is canonicalised, which would
+  // hoist their constants out of the launches into kernel arguments.
+  pm.addPass(createGpuKernelOutliningPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip == CudaChip::sm_90 ? "sm_90" : "sm_80";
+  target.features = "+ptx80";
+  pm.addPass(createGpuNVVMAttachTarget(target));
   pm.addPass(createRecordEntrySignaturesPass());
   addBufferization(pm, /*deallocate=*/false);
-  std::string chip = options.chip == CudaChip::sm_90 ? "sm_90" : "sm_80";
   CudaFormat format = options.format;
   std::string shim = options.emulatorShim;
   addLoweringToLLVM(pm, [&](OpPassManager &pm) {
-    pm.addPass(createGpuKernelOutliningPass());
-    GpuNVVMAttachTargetOptions target;
-    target.chip = chip;
-    target.features = "+ptx80";
-    pm.addPass(createGpuNVVMAttachTarget(target));
     pm.addPass(createConvertNVGPUToNVVMPass());
     OpPassManager &kernels = pm.nest<mlir::gpu::GPUModuleOp>();
     kernels.addPass(createConvertGpuOpsToNVVMOps());

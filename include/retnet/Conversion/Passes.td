@@ -61,15 +61,26 @@ def RetentionFuseDecayPass : Pass<"retention-fuse-decay"> {
 }
 
 def ConvertRetentionToGPUPass : Pass<"convert-retention-to-gpu"> {
-  let summary = "Lower retention ops to GPU kernels (the recurrent kernel)";
+  let summary = "Lower retention ops to GPU kernels";
   let description = [{
-    Turns parallel and chunkwise ops into recurrent ones (the same function),
-    then lowers every recurrent op with static shapes on tensors into host
-    code that copies its operands to device buffers, launches the recurrent
-    kernel with `gpu.launch` and copies the output and the new state back
-    (`gpu.alloc`, `gpu.memcpy`, async tokens, as `gpu-to-llvm` expects).
+    Lowers retention ops with static shapes on tensors into host code that
+    copies the operands to device buffers, launches a kernel with
+    `gpu.launch` and copies the results back (`gpu.alloc`, `gpu.memcpy`,
+    async tokens, as `gpu-to-llvm` expects).
 
-    The kernel: one block of 32 threads (a warp) per (batch * head, group of
+    Parallel ops with f16 q, k, v whose T and Dk are multiples of 16 and Dv
+    a multiple of 8 take the tensor-core kernel: one warp per (batch * head,
+    16 query rows); per causal block of 16 keys, the scores with
+    `nvgpu.mma.sync` m16n8k16 (f32 accumulators), scale and decay
+    `gamma^(a-c)` applied to the accumulator fragments in registers (no
+    decay tensor), the fragments repacked as the f16 A operand of the
+    product with v (rounded to f16 like FlashAttention's P), the output
+    accumulated with `mma.sync` and normalised at the end.
+
+    Every other op becomes a recurrent op (the same function) and takes the
+    recurrent kernel:
+
+    one block of 32 threads (a warp) per (batch * head, group of
     32 value columns); each thread owns one column `j` of the state and, for
     each step, updates `S[:, j] = gamma * S[:, j] + k_t^T v_t[j]` and sums
     `o_t[j] = s * q_t . S[:, j] / sqrt(c_t)`, so every state element is read
@@ -81,7 +92,8 @@ def ConvertRetentionToGPUPass : Pass<"convert-retention-to-gpu"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::gpu::GPUDialect", "::mlir::math::MathDialect",
-    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+    "::mlir::memref::MemRefDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];
 }
 

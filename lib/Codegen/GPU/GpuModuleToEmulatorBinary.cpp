@@ -336,6 +336,16 @@ GpuModuleToEmulatorBinaryPass::compile(gpu::GPUModuleOp gpuModule) {
       return gpuModule.emitError("the GPU emulator has no shim for ")
              << entry.getValue();
   }
+  // Inline every helper into the kernels: the OpenCL CPU compiler maps a
+  // sub-group onto SIMD lanes only within a kernel, and a sub-group
+  // shuffle in a called function sees one lane (measured: only lane 0 of an
+  // mma.sync called from three sites was right).
+  for (llvm::Function &f : *m)
+    if (!f.isDeclaration() &&
+        f.getCallingConv() != llvm::CallingConv::SPIR_KERNEL) {
+      f.removeFnAttr(llvm::Attribute::NoInline);
+      f.addFnAttr(llvm::Attribute::AlwaysInline);
+    }
   if (llvm::verifyModule(*m, &llvm::errs()))
     return gpuModule.emitError("the retargeted kernel module is invalid");
 

@@ -9,7 +9,9 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 #include <limits>
@@ -227,9 +229,237 @@ struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
   }
 };
 
+/// The tensor-core kernel of an f16 parallel op whose T and Dk are
+/// multiples of 16 and Dv a multiple of 8: one warp per (batch * head,
+/// 16 query rows). For each causal block of 16 keys it computes the score
+/// tile Q K^T with mma.sync m16n8k16 (f32 accumulators), applies the scale
+/// and the decay gamma^(a-c) (zero above the diagonal) to the accumulator
+/// fragments in registers, repacks them as the f16 A operand of P V (the
+/// accumulator layout of two 16x8 tiles is the A layout of a 16x16 tile),
+/// and accumulates the 16 x Dv output with mma.sync; the row normaliser
+/// scales it at the end. No decay tensor exists anywhere. Fragments are
+/// loaded per lane as the PTX ISA tables place them (g = lane / 4,
+/// t = lane % 4).
+struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
+  ParallelToTensorCores(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(ParallelOp op,
+                                PatternRewriter &rewriter) const override {
+    auto qType = op.getQ().getType(), vType = op.getV().getType();
+    if (!qType.hasStaticShape() || !vType.hasStaticShape() ||
+        !qType.getElementType().isF16() || !vType.getElementType().isF16() ||
+        op.getK().getType().getElementType() != qType.getElementType())
+      return rewriter.notifyMatchFailure(op, "not static f16");
+    int64_t B = qType.getDimSize(0), H = qType.getDimSize(1),
+            T = qType.getDimSize(2), Dk = qType.getDimSize(3),
+            Dv = vType.getDimSize(3);
+    if (T % 16 || Dk % 16 || Dv % 8)
+      return rewriter.notifyMatchFailure(op, "not in m16n8k16 tiles");
+    Location loc = op.getLoc();
+    DeviceBuffers dev(rewriter, loc);
+    Value q = dev.upload(op.getQ()), k = dev.upload(op.getK()),
+          v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay());
+    auto oType = op.getO().getType();
+    Value out =
+        dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
+    auto index = [&](int64_t x) {
+      return arith::ConstantIndexOp::create(rewriter, loc, x).getResult();
+    };
+    Value one = index(1);
+    auto launch = gpu::LaunchOp::create(
+        rewriter, loc, index(B * H), index(T / 16), one, index(kWarp), one, one,
+        /*dynamicSharedMemorySize=*/nullptr, dev.tokenType(),
+        ValueRange{dev.token});
+    dev.token = launch.getAsyncToken();
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(&launch.getBody().front());
+      buildKernel(rewriter, loc, op, launch, q, k, v, ld, out, H, Dk, Dv);
+      rewriter.setInsertionPointToEnd(&launch.getBody().front());
+      gpu::TerminatorOp::create(rewriter, loc);
+    }
+    Value oHost = dev.download(out);
+    dev.finish();
+    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
+        op, oType, oHost, /*restrict=*/true, /*writable=*/true);
+    return success();
+  }
+
+  static void buildKernel(OpBuilder &b, Location loc, ParallelOp op,
+                          gpu::LaunchOp launch, Value q, Value k, Value v,
+                          Value ld, Value out, int64_t H, int64_t Dk,
+                          int64_t Dv) {
+    Type f16 = b.getF16Type(), f32 = b.getF32Type(), f64 = b.getF64Type();
+    auto index = [&](int64_t x) {
+      return arith::ConstantIndexOp::create(b, loc, x).getResult();
+    };
+    auto add = [&](Value x, Value y) -> Value {
+      return arith::AddIOp::create(b, loc, x, y);
+    };
+    auto addc = [&](Value x, int64_t c) { return add(x, index(c)); };
+    auto f32Const = [&](double x) -> Value {
+      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(x)));
+    };
+    auto f64Const = [&](double x) -> Value {
+      return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(x));
+    };
+    Value bh = launch.getBlockIds().x, qb = launch.getBlockIds().y,
+          lane = launch.getThreadIds().x;
+    Value batch = arith::DivUIOp::create(b, loc, bh, index(H));
+    Value head = arith::RemUIOp::create(b, loc, bh, index(H));
+    Value g = arith::DivUIOp::create(b, loc, lane, index(4));
+    Value t2 = arith::MulIOp::create(
+        b, loc, arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
+    Value q0 = arith::MulIOp::create(b, loc, qb, index(16));
+    Value logDecay = arith::MaximumFOp::create(
+        b, loc, memref::LoadOp::create(b, loc, ld, ValueRange{head}),
+        f32Const(std::numeric_limits<float>::lowest()));
+    double scale = op.getScaleOrOne();
+
+    auto load = [&](Value m, Value row, Value col) -> Value {
+      return memref::LoadOp::create(b, loc, m,
+                                    ValueRange{batch, head, row, col});
+    };
+    auto fragment = [&](ArrayRef<Value> elems, int64_t regs, Type elem) {
+      return vector::FromElementsOp::create(
+          b, loc, VectorType::get({regs, 2}, elem), elems);
+    };
+    auto mma = [&](Value a, Value bFrag, Value c) -> Value {
+      return nvgpu::MmaSyncOp::create(b, loc, a, bFrag, c,
+                                      ArrayRef<int64_t>{16, 8, 16});
+    };
+    auto accType = VectorType::get({2, 2}, f32);
+    // Built from scalars: the emulator mishandles constant arrays of
+    // vectors (what a dense vector<2x2xf32> constant becomes).
+    Value zero = f32Const(0.0);
+    Value zeroAcc = vector::FromElementsOp::create(
+        b, loc, accType, ValueRange{zero, zero, zero, zero});
+    // O accumulators, one 16 x 8 tile per 8 value columns, carried by the
+    // loop over the causal key blocks 0 .. qb as their four f32 values per
+    // lane (LLVM's SPIR-V back end takes no loop-carried arrays of vectors).
+    SmallVector<Value> init(4 * (Dv / 8), f32Const(0.0));
+    auto unpack = [&](Value acc, SmallVectorImpl<Value> &out) {
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t e = 0; e < 2; ++e)
+          out.push_back(
+              vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{r, e}));
+    };
+    auto keys =
+        scf::ForOp::create(b, loc, index(0), addc(qb, 1), index(1), init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(keys.getBody());
+      Value k0 =
+          arith::MulIOp::create(b, loc, keys.getInductionVar(), index(16));
+      // S = Q[q0:+16, :] K[k0:+16, :]^T as two 16 x 8 tiles.
+      Value s[2] = {zeroAcc, zeroAcc};
+      for (int64_t kk = 0; kk < Dk; kk += 16) {
+        Value c0 = addc(t2, kk), c1 = addc(t2, kk + 1), c8 = addc(t2, kk + 8),
+              c9 = addc(t2, kk + 9), r0 = add(q0, g), r8 = addc(r0, 8);
+        Value a = fragment({load(q, r0, c0), load(q, r0, c1), load(q, r8, c0),
+                            load(q, r8, c1), load(q, r0, c8), load(q, r0, c9),
+                            load(q, r8, c8), load(q, r8, c9)},
+                           4, f16);
+        for (int64_t j = 0; j < 2; ++j) {
+          Value key = add(addc(k0, 8 * j), g);
+          Value bFrag = fragment({load(k, key, c0), load(k, key, c1),
+                                  load(k, key, c8), load(k, key, c9)},
+                                 2, f16);
+          s[j] = mma(a, bFrag, s[j]);
+        }
+      }
+      // Scale and decay in registers: element (r, e) of tile j is row
+      // q0 + g + 8r, key k0 + 8j + t2 + e.
+      SmallVector<Value> p;
+      for (int64_t j = 0; j < 2; ++j)
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t e = 0; e < 2; ++e) {
+            Value row = addc(add(q0, g), 8 * r);
+            Value col = addc(add(k0, t2), 8 * j + e);
+            Value causal = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::uge, row, col);
+            Value dist = arith::UIToFPOp::create(
+                b, loc, f32,
+                arith::IndexCastUIOp::create(
+                    b, loc, b.getI64Type(),
+                    arith::SelectOp::create(
+                        b, loc, causal, arith::SubIOp::create(b, loc, row, col),
+                        index(0))));
+            Value decay = math::ExpOp::create(
+                b, loc, arith::MulFOp::create(b, loc, dist, logDecay));
+            Value x = vector::ExtractOp::create(b, loc, s[j],
+                                                ArrayRef<int64_t>{r, e});
+            Value y = arith::MulFOp::create(b, loc, x, decay);
+            if (scale != 1.0)
+              y = arith::MulFOp::create(b, loc, y, f32Const(scale));
+            y = arith::SelectOp::create(b, loc, causal, y, f32Const(0.0));
+            p.push_back(arith::TruncFOp::create(b, loc, f16, y));
+          }
+      // Accumulator tiles 0 and 1 are the A fragment of the 16 x 16 block:
+      // a0 = tile 0 row g, a1 = tile 0 row g + 8, a2, a3 = tile 1.
+      Value pFrag = fragment(p, 4, f16);
+      SmallVector<Value> next;
+      Value v0 = add(k0, t2), v1 = addc(v0, 1), v8 = addc(v0, 8),
+            v9 = addc(v0, 9);
+      for (int64_t jv = 0; jv < Dv / 8; ++jv) {
+        Value col = addc(g, 8 * jv);
+        Value bFrag = fragment({load(v, v0, col), load(v, v1, col),
+                                load(v, v8, col), load(v, v9, col)},
+                               2, f16);
+        Value acc = vector::FromElementsOp::create(
+            b, loc, accType, keys.getRegionIterArgs().slice(4 * jv, 4));
+        unpack(mma(pFrag, bFrag, acc), next);
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+
+    // Row normalisers 1 / sqrt(c[n]) of rows q0 + g and q0 + g + 8.
+    Value logDecay64 = arith::ExtFOp::create(b, loc, f64, logDecay);
+    auto invNorm = [&](Value row) -> Value {
+      if (op.getNormalization() != Normalization::SqrtRowSum)
+        return f32Const(1.0);
+      Value n1 = arith::UIToFPOp::create(
+          b, loc, f64,
+          arith::IndexCastUIOp::create(b, loc, b.getI64Type(), addc(row, 1)));
+      Value ratio = arith::DivFOp::create(
+          b, loc,
+          math::ExpM1Op::create(b, loc,
+                                arith::MulFOp::create(b, loc, n1, logDecay64)),
+          math::ExpM1Op::create(b, loc, logDecay64));
+      Value isOne = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                          logDecay64, f64Const(0.0));
+      Value c = arith::SelectOp::create(b, loc, isOne, n1, ratio);
+      return arith::TruncFOp::create(
+          b, loc, f32,
+          arith::DivFOp::create(b, loc, f64Const(1.0),
+                                math::SqrtOp::create(b, loc, c)));
+    };
+    Value rows[2] = {add(q0, g), addc(add(q0, g), 8)};
+    Value inv[2] = {invNorm(rows[0]), invNorm(rows[1])};
+    Type outElem = cast<MemRefType>(out.getType()).getElementType();
+    for (int64_t jv = 0; jv < Dv / 8; ++jv)
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t e = 0; e < 2; ++e) {
+          Value x = keys.getResult(4 * jv + 2 * r + e);
+          Value y = arith::MulFOp::create(b, loc, x, inv[r]);
+          if (outElem != f32)
+            y = arith::TruncFOp::create(b, loc, outElem, y);
+          memref::StoreOp::create(
+              b, loc, y, out,
+              ValueRange{batch, head, rows[r], addc(t2, 8 * jv + e)});
+        }
+  }
+};
+
 struct ConvertRetentionToGPUPass
     : retnet::impl::ConvertRetentionToGPUPassBase<ConvertRetentionToGPUPass> {
   void runOnOperation() override {
+    // Parallel ops the tensor-core kernel takes first; the rest become
+    // recurrent ops for the recurrent kernel.
+    RewritePatternSet tensorCores(&getContext());
+    tensorCores.add<ParallelToTensorCores>(&getContext());
+    walkAndApplyPatterns(getOperation(), std::move(tensorCores));
     RewritePatternSet forms(&getContext());
     populateToRecurrentPatterns(forms);
     walkAndApplyPatterns(getOperation(), std::move(forms));
@@ -248,5 +478,5 @@ struct ConvertRetentionToGPUPass
 } // namespace
 
 void retnet::populateRetentionToGPUPatterns(RewritePatternSet &patterns) {
-  patterns.add<RecurrentToGPU>(patterns.getContext());
+  patterns.add<ParallelToTensorCores, RecurrentToGPU>(patterns.getContext());
 }

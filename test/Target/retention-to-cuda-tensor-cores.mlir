@@ -1,0 +1,27 @@
+// The tensor-core kernel of f16 parallel retention, as PTX for both chips
+// and through ptxas (no spills).
+// RUN: retnet-opt %s --pass-pipeline='builtin.module(retention-to-cuda{format=isa chip=sm_80})' | FileCheck %s --check-prefixes=PTX,SM80
+// RUN: retnet-opt %s --pass-pipeline='builtin.module(retention-to-cuda{format=isa chip=sm_90})' | FileCheck %s --check-prefixes=PTX,SM90
+// RUN: %if ptxas %{ retnet-opt %s --pass-pipeline='builtin.module(retention-to-cuda{format=isa chip=sm_80})' | %python %S/Inputs/ptxas_check.py %cuda_toolkit | FileCheck %s --check-prefix=PTXAS %}
+// RUN: %if ptxas %{ retnet-opt %s --pass-pipeline='builtin.module(retention-to-cuda{format=isa chip=sm_90})' | %python %S/Inputs/ptxas_check.py %cuda_toolkit | FileCheck %s --check-prefix=PTXAS %}
+
+// SM80: gpu.binary @prefill_kernel [#gpu.object<#nvvm.target<chip = "sm_80", features = "+ptx80">
+// SM90: gpu.binary @prefill_kernel [#gpu.object<#nvvm.target<chip = "sm_90", features = "+ptx80">
+// The kernel's parameters are the memref descriptors of q, k, v, log_decay
+// and o (3 x 11 + 5 + 11 = 49 values): no decay tensor.
+//  PTX-SAME: .entry prefill_kernel(
+//  PTX-SAME: prefill_kernel_param_48
+//   PTX-NOT: prefill_kernel_param_49
+//  PTX-SAME: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+//  PTX-SAME: ex2.approx
+
+// PTXAS: binary prefill_kernel sm_{{80|90}}
+// PTXAS: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+func.func @prefill(%q: tensor<4x8x256x128xf16>, %k: tensor<4x8x256x128xf16>,
+                   %v: tensor<4x8x256x128xf16>, %ld: tensor<8xf32>)
+    -> tensor<4x8x256x128xf16> {
+  %o = retention.parallel %q, %k, %v decay(%ld) {scale = 0.0883883461 : f32}
+      : tensor<4x8x256x128xf16>, tensor<4x8x256x128xf16>,
+        tensor<4x8x256x128xf16>, tensor<8xf32> -> tensor<4x8x256x128xf16>
+  return %o : tensor<4x8x256x128xf16>
+}
