@@ -113,7 +113,8 @@ private:
 };
 
 Value GraphBuilder::matmul(Value x, Value w, int64_t N) {
-  // x [M, K] times the torch Linear weight w [N, K], transposed.
+  // x [rows, K] times the torch Linear weight w [N, K], transposed.
+  int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
   MLIRContext *ctx = b.getContext();
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
@@ -122,21 +123,22 @@ Value GraphBuilder::matmul(Value x, Value w, int64_t N) {
   };
   NamedAttribute maps(b.getStringAttr("indexing_maps"),
                       b.getArrayAttr({map({m, k}), map({n, k}), map({m, n})}));
-  return linalg::MatmulOp::create(b, loc, TypeRange{type({M, N})},
-                                  ValueRange{x, w}, ValueRange{zeros({M, N})},
-                                  ArrayRef<NamedAttribute>{maps})
+  return linalg::MatmulOp::create(
+             b, loc, TypeRange{type({rows, N})}, ValueRange{x, w},
+             ValueRange{zeros({rows, N})}, ArrayRef<NamedAttribute>{maps})
       .getResult(0);
 }
 
 Value GraphBuilder::rmsNorm(Value x, int64_t n, Value w,
                             SmallVector<AffineExpr> wMap) {
-  Value sumsq = generic({{x, dims({0, 1})}}, {zeros({M}), dims({0})},
+  int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
+  Value sumsq = generic({{x, dims({0, 1})}}, {zeros({rows}), dims({0})},
                         {kPar, kRed}, [&](OpBuilder &nb, ValueRange a) {
                           Value sq = arith::MulFOp::create(nb, loc, a[0], a[0]);
                           return arith::AddFOp::create(nb, loc, a[1], sq);
                         });
   return generic({{x, dims({0, 1})}, {sumsq, dims({0})}, {w, wMap}},
-                 {empty({M, n}), dims({0, 1})}, {kPar, kPar},
+                 {empty({rows, n}), dims({0, 1})}, {kPar, kPar},
                  [&](OpBuilder &nb, ValueRange a) -> Value {
                    Value mean = arith::MulFOp::create(
                        nb, loc, a[1], fconst(nb, loc, 1.0 / double(n)));
@@ -343,7 +345,8 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
                             stacked(f, d),
                             type({d}),
                             type({V, d})};
-  SmallVector<Type> results = {type({B, T, V})};
+  int64_t positions = s.lastLogitsOnly ? 1 : T;
+  SmallVector<Type> results = {type({B, positions, V})};
   if (stateful) {
     args.append({statesType, b.getIndexType()});
     results.push_back(statesType);
@@ -433,9 +436,23 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
     scf::YieldOp::create(b, loc, yielded);
   }
 
-  Value xf = rmsNorm(loop.getResult(0), d, finalNorm, dims({1}));
+  Value hidden = loop.getResult(0);
+  if (s.lastLogitsOnly) {
+    // Row T - 1 of each sequence: [B * T, d] -> [B, d].
+    Value seqs = tensor::ExpandShapeOp::create(
+        b, loc, type({B, T, d}), hidden,
+        {ReassociationIndices{0, 1}, ReassociationIndices{2}});
+    SmallVector<OpFoldResult> offsets = {
+        b.getIndexAttr(0), b.getIndexAttr(T - 1), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(B), b.getIndexAttr(1),
+                                       b.getIndexAttr(d)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    hidden = tensor::ExtractSliceOp::create(b, loc, type({B, d}), seqs, offsets,
+                                            sizes, strides);
+  }
+  Value xf = rmsNorm(hidden, d, finalNorm, dims({1}));
   Value logits = tensor::ExpandShapeOp::create(
-      b, loc, type({B, T, V}), matmul(xf, wout, V),
+      b, loc, type({B, positions, V}), matmul(xf, wout, V),
       {ReassociationIndices{0, 1}, ReassociationIndices{2}});
   SmallVector<Value> returned = {logits};
   if (stateful)

@@ -15,6 +15,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -133,8 +134,13 @@ std::string runtime::checkArgument(Type type, const npy::Array &array) {
 
 // From the OpenMP runtime (libomp), which this library links.
 extern "C" int omp_get_max_threads();
+extern "C" void omp_set_num_threads(int);
 
 int64_t JitModule::workerThreads() { return omp_get_max_threads(); }
+
+void JitModule::setWorkerThreads(int64_t n) {
+  omp_set_num_threads(int(std::clamp<int64_t>(n, 1, 1 << 16)));
+}
 
 // Parallel tiles are OpenMP loops whose team joins before the entry point
 // returns: once a call has returned, no thread executes the module's code,

@@ -79,6 +79,10 @@ static cl::opt<std::string>
 static cl::opt<int64_t> maxNewTokens("max-new-tokens",
                                      cl::desc("Tokens to generate"),
                                      cl::init(16), cl::sub(generateCmd));
+static cl::opt<int64_t>
+    threads("threads",
+            cl::desc("Threads for the parallel tiles (default 0: all cores)"),
+            cl::init(0), cl::sub(runCmd), cl::sub(generateCmd));
 enum class Stage { Retention, Linalg, LLVM };
 static cl::opt<Stage> stage(
     "stage", cl::desc("IR stage to print"),
@@ -402,8 +406,11 @@ int generate(mlir::MLIRContext &context) {
                 Twine(prompt->shape[0]));
   int64_t T0 = prompt->shape[1], V = m->config.vocabSize;
 
-  auto prefill = compileForward(
-      context, *m, {Form::Chunkwise, 1, T0, effectiveChunk(m->config)});
+  // The prefill computes the logits of the last prompt position only.
+  auto prefill =
+      compileForward(context, *m,
+                     {Form::Chunkwise, 1, T0, effectiveChunk(m->config),
+                      /*lastLogitsOnly=*/true});
   if (!prefill)
     return fail(toString(prefill.takeError()));
   auto decode = compileForward(context, *m, {Form::Recurrent, 1, 1, 1});
@@ -416,12 +423,13 @@ int generate(mlir::MLIRContext &context) {
   if (!out)
     return fail(toString(out.takeError()));
   double prefillSecs = secondsSince(start);
-  const float *last =
-      reinterpret_cast<const float *>(out->first.data.get()) + (T0 - 1) * V;
-  int64_t next = argmax(last, V);
+  int64_t next =
+      argmax(reinterpret_cast<const float *>(out->first.data.get()), V);
   state = std::move(out->second);
 
-  std::vector<int64_t> generated = {next};
+  // Tokens are printed as they are produced.
+  outs() << "tokens: " << next;
+  outs().flush();
   start = Clock::now();
   for (int64_t i = 1; i < maxNewTokens; ++i) {
     npy::Array tok = npy::Array::allocate(npy::DType::I64, {1, 1});
@@ -431,14 +439,11 @@ int generate(mlir::MLIRContext &context) {
       return fail(toString(step.takeError()));
     next = argmax(reinterpret_cast<const float *>(step->first.data.get()), V);
     state = std::move(step->second);
-    generated.push_back(next);
+    outs() << " " << next;
+    outs().flush();
   }
   double decodeSecs = secondsSince(start);
   int64_t steps = maxNewTokens - 1;
-
-  outs() << "tokens:";
-  for (int64_t t : generated)
-    outs() << " " << t;
   outs() << "\n";
   outs() << formatv("prefill: {0} tokens in {1:f3} s ({2:f1} tokens/s)\n", T0,
                     prefillSecs, double(T0) / prefillSecs);
@@ -506,6 +511,10 @@ int main(int argc, char **argv) {
   registerPipelineDialects(registry);
   rt::registerJitTranslations(registry);
   mlir::MLIRContext context(registry);
+  if (threads < 0)
+    return fail("--threads must be at least 0");
+  if (threads > 0)
+    rt::JitModule::setWorkerThreads(threads);
   if (runCmd)
     return runModel(context);
   if (generateCmd)

@@ -28,6 +28,10 @@ struct ForwardShape {
   int64_t seq = 1;
   /// Rows per chunk of the chunkwise form.
   int64_t chunk = 512;
+  /// Logits of each sequence's last position only ([B, 1, V]): what
+  /// generation needs after the prefill, without the output projection of
+  /// every other position.
+  bool lastLogitsOnly = false;
 };
 
 /// Checks a shape before anything is built for it: batch, sequence and chunk
@@ -42,6 +46,8 @@ llvm::Error checkForwardShape(const Config &config, const ForwardShape &shape);
 ///   func.func @forward(%tokens: tensor<BxTxi64>, <weights in the order of
 ///       Weights::arguments()>[, %state: tensor<LxBxHxDkxDvxf32>,
 ///       %position: index]) -> (tensor<BxTxVxf32>[, new state])
+///
+/// (logits tensor<Bx1xVxf32> with lastLogitsOnly)
 ///
 /// The state and position arguments and the state result exist for the
 /// chunkwise and recurrent forms. The shape must have passed

@@ -52,6 +52,8 @@ public:
 
   /// Threads of the OpenMP team that runs parallel tiles.
   static int64_t workerThreads();
+  /// Runs parallel tiles on `n` (at least 1) threads from now on.
+  static void setWorkerThreads(int64_t n);
 
   /// The tensor signature recorded for public function `name`.
   llvm::Expected<mlir::FunctionType> signature(llvm::StringRef name) const;
