@@ -6,7 +6,8 @@
 #
 #   scripts/fuzz.sh [--seconds N | --runs N] [TARGET ...]
 #
-# Default: 20 seconds each of fuzz-npy, fuzz-safetensors, fuzz-config and
+# Default: 20 seconds each of fuzz-npy, fuzz-emulator-binary,
+# fuzz-safetensors, fuzz-config and
 # fuzz-retention (the CI smoke run). docs/reliability.md records longer runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +21,8 @@ while (($#)); do
   *) targets+=("$1"); shift ;;
   esac
 done
-((${#targets[@]})) || targets=(fuzz-npy fuzz-safetensors fuzz-config fuzz-retention)
+((${#targets[@]})) || targets=(fuzz-npy fuzz-emulator-binary fuzz-safetensors fuzz-config
+                               fuzz-retention)
 
 . "$root/scripts/sanitizer-env.sh"
 

@@ -32,6 +32,24 @@ def npy(descr, shape, data, version=1):
             len(header).to_bytes(lenbytes, "little") + header.encode() + data)
 
 
+# GPU emulator objects: magic, kernel table (name, argument words with the
+# pointer bit), SPIR-V; and truncations of one.
+def emulator_object(kernels, spirv):
+    out = b"RNEMU001" + struct.pack("<I", len(kernels))
+    for name, args in kernels:
+        out += struct.pack("<I", len(name)) + name + struct.pack("<I", len(args))
+        out += b"".join(struct.pack("<I", a) for a in args)
+    return out + struct.pack("<I", len(spirv)) + spirv
+
+
+obj = emulator_object([(b"main_kernel", [0x80000008, 0x80000008, 8, 4])],
+                      b"\x03\x02\x23\x07" + b"\0" * 16)
+put("fuzz-emulator-binary", "one-kernel", obj)
+put("fuzz-emulator-binary", "two-kernels",
+    emulator_object([(b"a", []), (b"b", [4] * 3)], b""))
+put("fuzz-emulator-binary", "truncated", obj[:-5])
+put("fuzz-emulator-binary", "wrong-magic", b"\x7fELF" + obj[4:])
+
 # .npy: every dtype, versions 1 and 2, scalars, empty arrays, truncation.
 put("fuzz-npy", "f32", npy("<f4", "(2, 3)", struct.pack("<6f", *range(6))))
 put("fuzz-npy", "f16", npy("<f2", "(4,)", b"\0" * 8))
