@@ -68,6 +68,8 @@ def ConvertRetentionToGPUPass : Pass<"convert-retention-to-gpu"> {
     `gpu.launch` and copies the results back (`gpu.alloc`, `gpu.memcpy`,
     async tokens, as `gpu-to-llvm` expects).
 
+    Chunkwise ops that are the parallel function (no initial state, first
+    row at position 0, final state unused) become parallel ops first.
     Parallel ops with f16 q, k, v whose T and Dk are multiples of 16 and Dv
     a multiple of 8 take the tensor-core kernel: one warp per (batch * head,
     16 query rows); per causal block of 16 keys, the scores with

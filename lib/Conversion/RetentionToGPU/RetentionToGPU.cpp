@@ -455,8 +455,13 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
 struct ConvertRetentionToGPUPass
     : retnet::impl::ConvertRetentionToGPUPassBase<ConvertRetentionToGPUPass> {
   void runOnOperation() override {
-    // Parallel ops the tensor-core kernel takes first; the rest become
-    // recurrent ops for the recurrent kernel.
+    // Chunkwise ops that are the parallel function (no initial state, first
+    // row at position 0, final state unused) become parallel ones; parallel
+    // ops the tensor-core kernel takes first; the rest become recurrent ops
+    // for the recurrent kernel.
+    RewritePatternSet parallel(&getContext());
+    populateChunkwiseToParallelPatterns(parallel);
+    walkAndApplyPatterns(getOperation(), std::move(parallel));
     RewritePatternSet tensorCores(&getContext());
     tensorCores.add<ParallelToTensorCores>(&getContext());
     walkAndApplyPatterns(getOperation(), std::move(tensorCores));

@@ -43,3 +43,17 @@ func.func @untiled(%q: tensor<1x1x24x16xf16>, %ld: tensor<1xf32>)
         tensor<1xf32> -> tensor<1x1x24x16xf16>
   return %o : tensor<1x1x24x16xf16>
 }
+
+// A chunkwise op that is the parallel function (no state in or out) takes
+// the tensor-core kernel too.
+// CHECK-LABEL: func.func @chunkwise_f16(
+//       CHECK:   gpu.launch
+//       CHECK:     nvgpu.mma.sync
+//       CHECK:   return
+func.func @chunkwise_f16(%q: tensor<1x2x32x16xf16>, %ld: tensor<2xf32>)
+    -> tensor<1x2x32x16xf16> {
+  %o, %s = retention.chunkwise %q, %q, %q decay(%ld) chunk(16)
+      : tensor<1x2x32x16xf16>, tensor<1x2x32x16xf16>, tensor<1x2x32x16xf16>,
+        tensor<2xf32> -> tensor<1x2x32x16xf16>, tensor<1x2x16x16xf32>
+  return %o : tensor<1x2x32x16xf16>
+}

@@ -288,7 +288,10 @@ def main():
     o_ref, s_ref, pv = reference(q, k, v, ld, scale, not a.no_normalize, state0, position)
     # The emulator runs the GPU kernels: parallel f16 ops in whole m16n8k16
     # tiles take the tensor-core kernel (see convert-retention-to-gpu).
-    tensor_cores = (a.form == "parallel" and a.dtype == "f16" and T % 16 == 0
+    # So do chunkwise ops that are the parallel function (no state in or out).
+    parallel_function = a.form == "parallel" or (
+        a.form == "chunkwise" and a.only_o and not a.state)
+    tensor_cores = (parallel_function and a.dtype == "f16" and T % 16 == 0
                     and Dk % 16 == 0 and Dv % 8 == 0 and not a.passes)
 
     inputs = {"x": q_s} if a.alias else {"q": q_s, "k": k_s, "v": v_s}
