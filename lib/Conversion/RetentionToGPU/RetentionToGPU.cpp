@@ -68,6 +68,24 @@ public:
     copy(host, dev);
     return host;
   }
+  /// A gpu.launch of `gridX` x `gridY` blocks of one warp after the copies,
+  /// its body built by `body` (which may leave the insertion point anywhere).
+  void launch(int64_t gridX, int64_t gridY,
+              llvm::function_ref<void(gpu::LaunchOp)> body) {
+    auto index = [&](int64_t x) {
+      return arith::ConstantIndexOp::create(b, loc, x).getResult();
+    };
+    Value one = index(1);
+    auto op = gpu::LaunchOp::create(
+        b, loc, index(gridX), index(gridY), one, index(kWarp), one, one,
+        /*dynamicSharedMemorySize=*/nullptr, tokenType(), ValueRange{token});
+    token = op.getAsyncToken();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&op.getBody().front());
+    body(op);
+    b.setInsertionPointToEnd(&op.getBody().front());
+    gpu::TerminatorOp::create(b, loc);
+  }
   /// Frees the device buffers and waits for everything.
   void finish() {
     for (Value dev : device)
@@ -81,6 +99,30 @@ public:
   Value token;
   SmallVector<Value> device;
 };
+
+/// 1 / sqrt(c) in f32 for the row at absolute position n, where
+/// c = sum_{i=0..n} gamma^i = expm1((n+1) log g) / expm1(log g), or n + 1 for
+/// gamma = 1, evaluated in f64 from `logDecay64` and the index `n1` = n + 1.
+Value invSqrtRowSum(OpBuilder &b, Location loc, Value logDecay64, Value n1) {
+  Type f64 = b.getF64Type();
+  auto f64Const = [&](double x) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(x));
+  };
+  Value n1f = arith::UIToFPOp::create(
+      b, loc, f64, arith::IndexCastUIOp::create(b, loc, b.getI64Type(), n1));
+  Value ratio = arith::DivFOp::create(
+      b, loc,
+      math::ExpM1Op::create(b, loc,
+                            arith::MulFOp::create(b, loc, n1f, logDecay64)),
+      math::ExpM1Op::create(b, loc, logDecay64));
+  Value isOne = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                      logDecay64, f64Const(0.0));
+  Value c = arith::SelectOp::create(b, loc, isOne, n1f, ratio);
+  return arith::TruncFOp::create(
+      b, loc, b.getF32Type(),
+      arith::DivFOp::create(b, loc, f64Const(1.0),
+                            math::SqrtOp::create(b, loc, c)));
+}
 
 struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -102,23 +144,10 @@ struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
     Value out =
         dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
 
-    auto index = [&](int64_t x) {
-      return arith::ConstantIndexOp::create(rewriter, loc, x).getResult();
-    };
-    Value one = index(1);
-    auto launch = gpu::LaunchOp::create(
-        rewriter, loc, index(B * H), index((Dv + kWarp - 1) / kWarp), one,
-        index(kWarp), one, one, /*dynamicSharedMemorySize=*/nullptr,
-        dev.tokenType(), ValueRange{dev.token});
-    dev.token = launch.getAsyncToken();
-    {
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToStart(&launch.getBody().front());
+    dev.launch(B * H, (Dv + kWarp - 1) / kWarp, [&](gpu::LaunchOp launch) {
       buildKernel(rewriter, loc, op, launch, q, k, v, ld, state, out,
                   {B, H, T, Dk, Dv});
-      rewriter.setInsertionPointToEnd(&launch.getBody().front());
-      gpu::TerminatorOp::create(rewriter, loc);
-    }
+    });
 
     Value oHost = dev.download(out), sHost = dev.download(state);
     dev.finish();
@@ -154,10 +183,6 @@ struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
 
     auto f32Const = [&](double x) {
       return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(x)))
-          .getResult();
-    };
-    auto f64Const = [&](double x) {
-      return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(x))
           .getResult();
     };
     auto toF32 = [&](Value x) -> Value {
@@ -201,26 +226,11 @@ struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
     if (scale != 1.0)
       o = arith::MulFOp::create(b, loc, o, f32Const(scale));
     if (normalize) {
-      // c = sum_{i=0..n} gamma^i = expm1((n+1) log g) / expm1(log g), or
-      // n + 1 for gamma = 1, in f64; n = position + t.
+      // n + 1 with n = position + t.
       Value n1 = arith::AddIOp::create(
           b, loc, arith::AddIOp::create(b, loc, position, t), index(1));
-      Value n1f = arith::UIToFPOp::create(
-          b, loc, f64,
-          arith::IndexCastUIOp::create(b, loc, b.getI64Type(), n1));
-      Value ratio = arith::DivFOp::create(
-          b, loc,
-          math::ExpM1Op::create(b, loc,
-                                arith::MulFOp::create(b, loc, n1f, logDecay64)),
-          math::ExpM1Op::create(b, loc, logDecay64));
-      Value isOne = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                          logDecay64, f64Const(0.0));
-      Value c = arith::SelectOp::create(b, loc, isOne, n1f, ratio);
-      Value inv = arith::TruncFOp::create(
-          b, loc, f32,
-          arith::DivFOp::create(b, loc, f64Const(1.0),
-                                math::SqrtOp::create(b, loc, c)));
-      o = arith::MulFOp::create(b, loc, o, inv);
+      o = arith::MulFOp::create(b, loc, o,
+                                invSqrtRowSum(b, loc, logDecay64, n1));
     }
     Type outElem = cast<MemRefType>(out.getType()).getElementType();
     if (outElem != f32)
@@ -263,22 +273,9 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
     auto oType = op.getO().getType();
     Value out =
         dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
-    auto index = [&](int64_t x) {
-      return arith::ConstantIndexOp::create(rewriter, loc, x).getResult();
-    };
-    Value one = index(1);
-    auto launch = gpu::LaunchOp::create(
-        rewriter, loc, index(B * H), index(T / 16), one, index(kWarp), one, one,
-        /*dynamicSharedMemorySize=*/nullptr, dev.tokenType(),
-        ValueRange{dev.token});
-    dev.token = launch.getAsyncToken();
-    {
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToStart(&launch.getBody().front());
+    dev.launch(B * H, T / 16, [&](gpu::LaunchOp launch) {
       buildKernel(rewriter, loc, op, launch, q, k, v, ld, out, H, Dk, Dv);
-      rewriter.setInsertionPointToEnd(&launch.getBody().front());
-      gpu::TerminatorOp::create(rewriter, loc);
-    }
+    });
     Value oHost = dev.download(out);
     dev.finish();
     rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
@@ -300,9 +297,6 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
     auto addc = [&](Value x, int64_t c) { return add(x, index(c)); };
     auto f32Const = [&](double x) -> Value {
       return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(x)));
-    };
-    auto f64Const = [&](double x) -> Value {
-      return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(x));
     };
     Value bh = launch.getBlockIds().x, qb = launch.getBlockIds().y,
           lane = launch.getThreadIds().x;
@@ -419,21 +413,7 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
     auto invNorm = [&](Value row) -> Value {
       if (op.getNormalization() != Normalization::SqrtRowSum)
         return f32Const(1.0);
-      Value n1 = arith::UIToFPOp::create(
-          b, loc, f64,
-          arith::IndexCastUIOp::create(b, loc, b.getI64Type(), addc(row, 1)));
-      Value ratio = arith::DivFOp::create(
-          b, loc,
-          math::ExpM1Op::create(b, loc,
-                                arith::MulFOp::create(b, loc, n1, logDecay64)),
-          math::ExpM1Op::create(b, loc, logDecay64));
-      Value isOne = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                          logDecay64, f64Const(0.0));
-      Value c = arith::SelectOp::create(b, loc, isOne, n1, ratio);
-      return arith::TruncFOp::create(
-          b, loc, f32,
-          arith::DivFOp::create(b, loc, f64Const(1.0),
-                                math::SqrtOp::create(b, loc, c)));
+      return invSqrtRowSum(b, loc, logDecay64, addc(row, 1));
     };
     Value rows[2] = {add(q0, g), addc(add(q0, g), 8)};
     Value inv[2] = {invNorm(rows[0]), invNorm(rows[1])};
