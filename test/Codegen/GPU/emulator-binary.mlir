@@ -41,3 +41,17 @@ gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
   }
   llvm.func @__nv_tgammaf(f32) -> f32
 }
+
+// -----
+
+// bf16 values are kept as their bits: loads, stores, extensions and
+// truncations only; arithmetic on bf16 is an error naming the instruction.
+// expected-error @+1 {{bf16 values in 'fadd' are not supported by the GPU emulator}}
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.func @add(%p: !llvm.ptr) attributes {gpu.kernel, nvvm.kernel} {
+    %x = llvm.load %p : !llvm.ptr -> bf16
+    %y = llvm.fadd %x, %x : bf16
+    llvm.store %y, %p : bf16, !llvm.ptr
+    llvm.return
+  }
+}
