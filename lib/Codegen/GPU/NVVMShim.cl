@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#pragma OPENCL EXTENSION cl_khr_fp16 : enable
 
 #define SPECIAL_REGISTER(name, expr) \
   uint __retnet_nvvm_read_ptx_sreg_##name(void) { return (uint)(expr); }
@@ -98,7 +99,8 @@ double __nv_fma(double x, double y, double z) { return fma(x, y, z); }
 // The NVVM intrinsic returns four floats; the pass unpacks this float4.
 // RETNET_SHIM_SWAP_A builds the negative control with a1 and a2 swapped.
 static float half_of(uint packed, uint which) {
-  return vload_half(which, (const __private half *)&packed);
+  half2 h = as_half2(packed);
+  return (float)(which ? h.y : h.x);
 }
 
 float4 __retnet_nvvm_mma_m16n8k16_row_col_f32_f32(half2 a0, half2 a1,
