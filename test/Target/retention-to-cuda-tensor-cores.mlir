@@ -1,5 +1,5 @@
-// The tensor-core kernel of f16 parallel retention, as PTX for both chips
-// and through ptxas (no spills).
+// The tensor-core kernels of f16 parallel and chunkwise retention, as PTX
+// for both chips and through ptxas (no spills).
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(retention-to-cuda{format=isa chip=sm_80})' | FileCheck %s --check-prefixes=PTX,SM80
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(retention-to-cuda{format=isa chip=sm_90})' | FileCheck %s --check-prefixes=PTX,SM90
 // RUN: %if ptxas %{ retnet-opt %s --pass-pipeline='builtin.module(retention-to-cuda{format=isa chip=sm_80})' | %python %S/Inputs/ptxas_check.py %cuda_toolkit | FileCheck %s --check-prefix=PTXAS %}
@@ -24,4 +24,29 @@ func.func @prefill(%q: tensor<4x8x256x128xf16>, %k: tensor<4x8x256x128xf16>,
       : tensor<4x8x256x128xf16>, tensor<4x8x256x128xf16>,
         tensor<4x8x256x128xf16>, tensor<8xf32> -> tensor<4x8x256x128xf16>
   return %o : tensor<4x8x256x128xf16>
+}
+
+// The chunkwise kernel at the head size of the base model (Dk = Dv = 128):
+// q, k, v, log_decay, the initial state, o, the final state and the
+// position (6 x 11 + 5 + 1 = 72 values), no decay tensor; per chunk of 16
+// rows 50 mma.sync (16 scores, 16 cross term, 2 P V, 16 state update).
+// SM80: gpu.binary @forward_kernel [#gpu.object<#nvvm.target<chip = "sm_80"
+// SM90: gpu.binary @forward_kernel [#gpu.object<#nvvm.target<chip = "sm_90"
+//  PTX-SAME: .entry forward_kernel(
+//  PTX-SAME: forward_kernel_param_71
+//   PTX-NOT: forward_kernel_param_72
+//  PTX-SAME: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+
+// PTXAS: binary forward_kernel sm_{{80|90}}
+// PTXAS: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+func.func @forward(%q: tensor<4x8x2048x128xf16>, %k: tensor<4x8x2048x128xf16>,
+                   %v: tensor<4x8x2048x128xf16>, %ld: tensor<8xf32>,
+                   %s: tensor<4x8x128x128xf32>, %p: index)
+    -> (tensor<4x8x2048x128xf16>, tensor<4x8x128x128xf32>) {
+  %o, %s1 = retention.chunkwise %q, %k, %v decay(%ld) init(%s) at(%p) chunk(64)
+      {scale = 0.0883883461 : f32}
+      : tensor<4x8x2048x128xf16>, tensor<4x8x2048x128xf16>,
+        tensor<4x8x2048x128xf16>, tensor<8xf32>, tensor<4x8x128x128xf32>
+        -> tensor<4x8x2048x128xf16>, tensor<4x8x128x128xf32>
+  return %o, %s1 : tensor<4x8x2048x128xf16>, tensor<4x8x128x128xf32>
 }

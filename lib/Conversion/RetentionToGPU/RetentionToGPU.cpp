@@ -1,4 +1,4 @@
-//===- RetentionToGPU.cpp - the recurrent retention kernel ----------------===//
+//===- RetentionToGPU.cpp - retention kernels for NVIDIA GPUs -------------===//
 
 #include "retnet/Conversion/RetentionToGPU/RetentionToGPU.h"
 #include "retnet/Dialect/Retention/IR/RetentionOps.h"
@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
+#include <array>
 #include <limits>
 
 namespace retnet {
@@ -239,42 +240,258 @@ struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
   }
 };
 
-/// The tensor-core kernel of an f16 parallel op whose T and Dk are
-/// multiples of 16 and Dv a multiple of 8: one warp per (batch * head,
-/// 16 query rows). For each causal block of 16 keys it computes the score
-/// tile Q K^T with mma.sync m16n8k16 (f32 accumulators), applies the scale
-/// and the decay gamma^(a-c) (zero above the diagonal) to the accumulator
-/// fragments in registers, repacks them as the f16 A operand of P V (the
-/// accumulator layout of two 16x8 tiles is the A layout of a 16x16 tile),
-/// and accumulates the 16 x Dv output with mma.sync; the row normaliser
-/// scales it at the end. No decay tensor exists anywhere. Fragments are
-/// loaded per lane as the PTX ISA tables place them (g = lane / 4,
-/// t = lane % 4).
+/// What the tensor-core kernels share: one warp per block over [B, H, rows,
+/// cols] buffers, the lane's place in the mma.sync m16n8k16 fragments of the
+/// PTX ISA tables (g = lane / 4, t2 = 2 (lane % 4)), the head's log-decay,
+/// and loads, fragments and products of 16-row tiles.
+class WarpMma {
+public:
+  WarpMma(OpBuilder &b, Location loc, gpu::LaunchOp launch, int64_t H,
+          Type elem)
+      : b(b), loc(loc), elem(elem) {
+    Value bh = launch.getBlockIds().x, lane = launch.getThreadIds().x;
+    batch = arith::DivUIOp::create(b, loc, bh, index(H));
+    head = arith::RemUIOp::create(b, loc, bh, index(H));
+    g = arith::DivUIOp::create(b, loc, lane, index(4));
+    t2 = mulc(arith::RemUIOp::create(b, loc, lane, index(4)), 2);
+    accType = VectorType::get({2, 2}, b.getF32Type());
+    zero = f32(0.0);
+    // Built from scalars: the emulator mishandles constant arrays of
+    // vectors (what a dense vector<2x2xf32> constant becomes).
+    zeroAcc = vector::FromElementsOp::create(
+        b, loc, accType, ValueRange{zero, zero, zero, zero});
+  }
+
+  Value index(int64_t x) {
+    return arith::ConstantIndexOp::create(b, loc, x).getResult();
+  }
+  Value f32(double x) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(x)));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value addc(Value x, int64_t c) { return add(x, index(c)); }
+  Value mulc(Value x, int64_t c) {
+    return arith::MulIOp::create(b, loc, x, index(c));
+  }
+  Value toF32(Value x) {
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+  }
+  Value toElem(Value x) { return arith::TruncFOp::create(b, loc, elem, x); }
+
+  /// The log-decay of the head, clamped to the lowest finite f32 so that
+  /// exp(d * log_decay) is exactly 0 for gamma = 0 and d > 0 and 1 for d = 0.
+  void loadLogDecay(Value ld) {
+    logDecay = arith::MaximumFOp::create(
+        b, loc, memref::LoadOp::create(b, loc, ld, ValueRange{head}),
+        f32(std::numeric_limits<float>::lowest()));
+  }
+  /// gamma^d for an index d.
+  Value decay(Value d) {
+    Value df = arith::UIToFPOp::create(
+        b, loc, b.getF32Type(),
+        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), d));
+    return math::ExpOp::create(b, loc,
+                               arith::MulFOp::create(b, loc, df, logDecay));
+  }
+
+  /// m[batch, head, row, col].
+  Value load(Value m, Value row, Value col) {
+    return memref::LoadOp::create(b, loc, m, ValueRange{batch, head, row, col});
+  }
+  /// m[batch, head, row, col], or 0 for rows at or past `rows`.
+  Value loadRow(Value m, Value row, Value col, int64_t rows) {
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                         index(rows));
+    Value clamped = arith::MinUIOp::create(b, loc, row, index(rows - 1));
+    Value x = load(m, clamped, col);
+    Value none = arith::ConstantOp::create(b, loc, b.getZeroAttr(x.getType()));
+    return arith::SelectOp::create(b, loc, inside, x, none);
+  }
+
+  /// A `regs` x 2 operand fragment of `elems` in register order.
+  Value fragment(ArrayRef<Value> elems, int64_t regs) {
+    return vector::FromElementsOp::create(
+        b, loc, VectorType::get({regs, 2}, elem), elems);
+  }
+  Value mma(Value a, Value bFrag, Value c) {
+    return nvgpu::MmaSyncOp::create(b, loc, a, bFrag, c,
+                                    ArrayRef<int64_t>{16, 8, 16});
+  }
+  /// Element (r, e) of an accumulator: row g + 8r, column t2 + e of the tile.
+  Value at(Value acc, int64_t r, int64_t e) {
+    return vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{r, e});
+  }
+  /// The four f32 values of an accumulator, and back: loops carry
+  /// accumulators as scalars (LLVM's SPIR-V back end takes no loop-carried
+  /// arrays of vectors).
+  void unpack(Value acc, SmallVectorImpl<Value> &out) {
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t e = 0; e < 2; ++e)
+        out.push_back(at(acc, r, e));
+  }
+  Value pack(ValueRange four) {
+    return vector::FromElementsOp::create(b, loc, accType, four);
+  }
+
+  /// The score tile S = Q[q0:+16, :] K[k0:+16, :]^T as two 16 x 8
+  /// accumulators, rows past `rows` read as zero. `perStep`, if given, is
+  /// called with each A fragment's Q elements and its column offset.
+  std::array<Value, 2>
+  scores(Value q, Value k, Value q0, Value k0, int64_t Dk, int64_t rows,
+         llvm::function_ref<void(ArrayRef<Value>, int64_t)> perStep = {}) {
+    std::array<Value, 2> s = {zeroAcc, zeroAcc};
+    Value r0 = add(q0, g), r8 = addc(r0, 8);
+    for (int64_t kk = 0; kk < Dk; kk += 16) {
+      Value c0 = addc(t2, kk), c1 = addc(t2, kk + 1), c8 = addc(t2, kk + 8),
+            c9 = addc(t2, kk + 9);
+      SmallVector<Value> qs = {
+          loadRow(q, r0, c0, rows), loadRow(q, r0, c1, rows),
+          loadRow(q, r8, c0, rows), loadRow(q, r8, c1, rows),
+          loadRow(q, r0, c8, rows), loadRow(q, r0, c9, rows),
+          loadRow(q, r8, c8, rows), loadRow(q, r8, c9, rows)};
+      Value a = fragment(qs, 4);
+      for (int64_t j = 0; j < 2; ++j) {
+        Value key = add(addc(k0, 8 * j), g);
+        s[j] =
+            mma(a,
+                fragment({loadRow(k, key, c0, rows), loadRow(k, key, c1, rows),
+                          loadRow(k, key, c8, rows), loadRow(k, key, c9, rows)},
+                         2),
+                s[j]);
+      }
+      if (perStep)
+        perStep(qs, kk);
+    }
+    return s;
+  }
+
+  /// The A fragment of the decayed, scaled scores: element (r, e) of tile j
+  /// is query row q0 + g + 8r against key k0 + 8j + t2 + e, multiplied by
+  /// `scale` gamma^(row - key) and zero above the diagonal, rounded to the
+  /// element type (the accumulator layout of two 16 x 8 tiles is the A
+  /// layout of a 16 x 16 tile).
+  Value decayedScores(std::array<Value, 2> s, Value q0, Value k0,
+                      double scale) {
+    SmallVector<Value> p;
+    for (int64_t j = 0; j < 2; ++j)
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t e = 0; e < 2; ++e) {
+          Value row = addc(add(q0, g), 8 * r);
+          Value col = addc(add(k0, t2), 8 * j + e);
+          Value causal = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::uge, row, col);
+          Value dist = arith::SelectOp::create(
+              b, loc, causal, arith::SubIOp::create(b, loc, row, col),
+              index(0));
+          Value y = arith::MulFOp::create(b, loc, at(s[j], r, e), decay(dist));
+          if (scale != 1.0)
+            y = arith::MulFOp::create(b, loc, y, f32(scale));
+          p.push_back(toElem(arith::SelectOp::create(b, loc, causal, y, zero)));
+        }
+    return fragment(p, 4);
+  }
+
+  /// The B fragment of V[k0:+16, col] (rows past `rows` zero) for the 8
+  /// value columns of which `col` is this lane's (col = first + g).
+  Value valueFragment(Value v, Value k0, Value col, int64_t rows) {
+    Value v0 = add(k0, t2);
+    return fragment({loadRow(v, v0, col, rows),
+                     loadRow(v, addc(v0, 1), col, rows),
+                     loadRow(v, addc(v0, 8), col, rows),
+                     loadRow(v, addc(v0, 9), col, rows)},
+                    2);
+  }
+
+  OpBuilder &b;
+  Location loc;
+  Type elem;
+  VectorType accType;
+  Value batch, head, g, t2, logDecay, zero, zeroAcc;
+};
+
+/// Stores output accumulators (tile jv, element (r, e) at acc[4 jv + 2r + e]:
+/// row q0 + g + 8r, value column col0 + 8 jv + t2 + e) for the rows before
+/// `rows`, times `scale` and the row normaliser 1 / sqrt(c[position + row]).
+void storeOutputRows(WarpMma &w, Value out, Value q0, int64_t rows,
+                     ValueRange acc, Value col0, Value position, bool normalize,
+                     double scale) {
+  OpBuilder &b = w.b;
+  Location loc = w.loc;
+  Value logDecay64 = arith::ExtFOp::create(b, loc, b.getF64Type(), w.logDecay);
+  Type outElem = cast<MemRefType>(out.getType()).getElementType();
+  for (int64_t r = 0; r < 2; ++r) {
+    Value row = w.addc(w.add(q0, w.g), 8 * r);
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                         w.index(rows));
+    auto guard = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&guard.getThenRegion().front());
+    Value factor = w.f32(scale);
+    if (normalize)
+      factor = arith::MulFOp::create(
+          b, loc, factor,
+          invSqrtRowSum(b, loc, logDecay64, w.addc(w.add(position, row), 1)));
+    for (int64_t jv = 0; 4 * jv < int64_t(acc.size()); ++jv)
+      for (int64_t e = 0; e < 2; ++e) {
+        Value y =
+            arith::MulFOp::create(b, loc, acc[4 * jv + 2 * r + e], factor);
+        if (outElem != y.getType())
+          y = arith::TruncFOp::create(b, loc, outElem, y);
+        memref::StoreOp::create(
+            b, loc, y, out,
+            ValueRange{w.batch, w.head, row,
+                       w.add(col0, w.addc(w.t2, 8 * jv + e))});
+      }
+  }
+}
+
+/// Whether q, k and v are static f16 tensors with Dk a multiple of 16 and
+/// Dv of `dvMultiple`: what the tensor-core kernels take.
+LogicalResult matchTensorCoreShapes(RetentionOpInterface op,
+                                    PatternRewriter &rewriter,
+                                    int64_t dvMultiple) {
+  auto qType = cast<RankedTensorType>(op.getQ().getType());
+  auto kType = cast<RankedTensorType>(op.getK().getType());
+  auto vType = cast<RankedTensorType>(op.getV().getType());
+  if (!qType.hasStaticShape() || !kType.hasStaticShape() ||
+      !vType.hasStaticShape())
+    return rewriter.notifyMatchFailure(op, "dynamic shapes");
+  if (!qType.getElementType().isF16() || !kType.getElementType().isF16() ||
+      !vType.getElementType().isF16())
+    return rewriter.notifyMatchFailure(op, "not f16");
+  if (qType.getDimSize(3) % 16 || vType.getDimSize(3) % dvMultiple)
+    return rewriter.notifyMatchFailure(op, "not in m16n8k16 tiles");
+  return success();
+}
+
+/// The tensor-core kernel of an f16 parallel op with Dk a multiple of 16 and
+/// Dv of 8: one warp per (batch * head, 16 query rows). For each causal
+/// block of 16 keys it computes the score tile Q K^T with mma.sync m16n8k16
+/// (f32 accumulators), applies the scale and the decay gamma^(a-c) (zero
+/// above the diagonal) to the accumulator fragments in registers, repacks
+/// them as the f16 A operand of P V, and accumulates the 16 x Dv output with
+/// mma.sync; the row normaliser scales it at the end. Rows past T read as
+/// zero and are not stored. No decay tensor exists anywhere.
 struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
   ParallelToTensorCores(MLIRContext *ctx)
       : OpRewritePattern(ctx, /*benefit=*/2) {}
 
   LogicalResult matchAndRewrite(ParallelOp op,
                                 PatternRewriter &rewriter) const override {
-    auto qType = op.getQ().getType(), vType = op.getV().getType();
-    if (!qType.hasStaticShape() || !vType.hasStaticShape() ||
-        !qType.getElementType().isF16() || !vType.getElementType().isF16() ||
-        op.getK().getType().getElementType() != qType.getElementType())
-      return rewriter.notifyMatchFailure(op, "not static f16");
+    if (failed(matchTensorCoreShapes(op, rewriter, /*dvMultiple=*/8)))
+      return failure();
+    auto qType = op.getQ().getType(), oType = op.getO().getType();
     int64_t B = qType.getDimSize(0), H = qType.getDimSize(1),
             T = qType.getDimSize(2), Dk = qType.getDimSize(3),
-            Dv = vType.getDimSize(3);
-    if (T % 16 || Dk % 16 || Dv % 8)
-      return rewriter.notifyMatchFailure(op, "not in m16n8k16 tiles");
+            Dv = oType.getDimSize(3);
     Location loc = op.getLoc();
     DeviceBuffers dev(rewriter, loc);
     Value q = dev.upload(op.getQ()), k = dev.upload(op.getK()),
           v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay());
-    auto oType = op.getO().getType();
     Value out =
         dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
-    dev.launch(B * H, T / 16, [&](gpu::LaunchOp launch) {
-      buildKernel(rewriter, loc, op, launch, q, k, v, ld, out, H, Dk, Dv);
+    dev.launch(B * H, (T + 15) / 16, [&](gpu::LaunchOp launch) {
+      buildKernel(rewriter, loc, op, launch, q, k, v, ld, out, {H, T, Dk, Dv});
     });
     Value oHost = dev.download(out);
     dev.finish();
@@ -285,160 +502,206 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
 
   static void buildKernel(OpBuilder &b, Location loc, ParallelOp op,
                           gpu::LaunchOp launch, Value q, Value k, Value v,
-                          Value ld, Value out, int64_t H, int64_t Dk,
-                          int64_t Dv) {
-    Type f16 = b.getF16Type(), f32 = b.getF32Type(), f64 = b.getF64Type();
-    auto index = [&](int64_t x) {
-      return arith::ConstantIndexOp::create(b, loc, x).getResult();
-    };
-    auto add = [&](Value x, Value y) -> Value {
-      return arith::AddIOp::create(b, loc, x, y);
-    };
-    auto addc = [&](Value x, int64_t c) { return add(x, index(c)); };
-    auto f32Const = [&](double x) -> Value {
-      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(x)));
-    };
-    Value bh = launch.getBlockIds().x, qb = launch.getBlockIds().y,
-          lane = launch.getThreadIds().x;
-    Value batch = arith::DivUIOp::create(b, loc, bh, index(H));
-    Value head = arith::RemUIOp::create(b, loc, bh, index(H));
-    Value g = arith::DivUIOp::create(b, loc, lane, index(4));
-    Value t2 = arith::MulIOp::create(
-        b, loc, arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
-    Value q0 = arith::MulIOp::create(b, loc, qb, index(16));
-    Value logDecay = arith::MaximumFOp::create(
-        b, loc, memref::LoadOp::create(b, loc, ld, ValueRange{head}),
-        f32Const(std::numeric_limits<float>::lowest()));
-    double scale = op.getScaleOrOne();
-
-    auto load = [&](Value m, Value row, Value col) -> Value {
-      return memref::LoadOp::create(b, loc, m,
-                                    ValueRange{batch, head, row, col});
-    };
-    auto fragment = [&](ArrayRef<Value> elems, int64_t regs, Type elem) {
-      return vector::FromElementsOp::create(
-          b, loc, VectorType::get({regs, 2}, elem), elems);
-    };
-    auto mma = [&](Value a, Value bFrag, Value c) -> Value {
-      return nvgpu::MmaSyncOp::create(b, loc, a, bFrag, c,
-                                      ArrayRef<int64_t>{16, 8, 16});
-    };
-    auto accType = VectorType::get({2, 2}, f32);
-    // Built from scalars: the emulator mishandles constant arrays of
-    // vectors (what a dense vector<2x2xf32> constant becomes).
-    Value zero = f32Const(0.0);
-    Value zeroAcc = vector::FromElementsOp::create(
-        b, loc, accType, ValueRange{zero, zero, zero, zero});
-    // O accumulators, one 16 x 8 tile per 8 value columns, carried by the
-    // loop over the causal key blocks 0 .. qb as their four f32 values per
-    // lane (LLVM's SPIR-V back end takes no loop-carried arrays of vectors).
-    SmallVector<Value> init(4 * (Dv / 8), f32Const(0.0));
-    auto unpack = [&](Value acc, SmallVectorImpl<Value> &out) {
-      for (int64_t r = 0; r < 2; ++r)
-        for (int64_t e = 0; e < 2; ++e)
-          out.push_back(
-              vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{r, e}));
-    };
+                          Value ld, Value out, ArrayRef<int64_t> dims) {
+    int64_t H = dims[0], T = dims[1], Dk = dims[2], Dv = dims[3];
+    WarpMma w(b, loc, launch, H, b.getF16Type());
+    Value qb = launch.getBlockIds().y, q0 = w.mulc(qb, 16);
+    w.loadLogDecay(ld);
+    // The O accumulators, one 16 x 8 tile per 8 value columns, carried by
+    // the loop over the causal key blocks 0 .. qb.
+    SmallVector<Value> init(4 * (Dv / 8), w.zero);
     auto keys =
-        scf::ForOp::create(b, loc, index(0), addc(qb, 1), index(1), init);
+        scf::ForOp::create(b, loc, w.index(0), w.addc(qb, 1), w.index(1), init);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(keys.getBody());
-      Value k0 =
-          arith::MulIOp::create(b, loc, keys.getInductionVar(), index(16));
-      // S = Q[q0:+16, :] K[k0:+16, :]^T as two 16 x 8 tiles.
-      Value s[2] = {zeroAcc, zeroAcc};
-      for (int64_t kk = 0; kk < Dk; kk += 16) {
-        Value c0 = addc(t2, kk), c1 = addc(t2, kk + 1), c8 = addc(t2, kk + 8),
-              c9 = addc(t2, kk + 9), r0 = add(q0, g), r8 = addc(r0, 8);
-        Value a = fragment({load(q, r0, c0), load(q, r0, c1), load(q, r8, c0),
-                            load(q, r8, c1), load(q, r0, c8), load(q, r0, c9),
-                            load(q, r8, c8), load(q, r8, c9)},
-                           4, f16);
-        for (int64_t j = 0; j < 2; ++j) {
-          Value key = add(addc(k0, 8 * j), g);
-          Value bFrag = fragment({load(k, key, c0), load(k, key, c1),
-                                  load(k, key, c8), load(k, key, c9)},
-                                 2, f16);
-          s[j] = mma(a, bFrag, s[j]);
-        }
-      }
-      // Scale and decay in registers: element (r, e) of tile j is row
-      // q0 + g + 8r, key k0 + 8j + t2 + e.
-      SmallVector<Value> p;
-      for (int64_t j = 0; j < 2; ++j)
-        for (int64_t r = 0; r < 2; ++r)
-          for (int64_t e = 0; e < 2; ++e) {
-            Value row = addc(add(q0, g), 8 * r);
-            Value col = addc(add(k0, t2), 8 * j + e);
-            Value causal = arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::uge, row, col);
-            Value dist = arith::UIToFPOp::create(
-                b, loc, f32,
-                arith::IndexCastUIOp::create(
-                    b, loc, b.getI64Type(),
-                    arith::SelectOp::create(
-                        b, loc, causal, arith::SubIOp::create(b, loc, row, col),
-                        index(0))));
-            Value decay = math::ExpOp::create(
-                b, loc, arith::MulFOp::create(b, loc, dist, logDecay));
-            Value x = vector::ExtractOp::create(b, loc, s[j],
-                                                ArrayRef<int64_t>{r, e});
-            Value y = arith::MulFOp::create(b, loc, x, decay);
-            if (scale != 1.0)
-              y = arith::MulFOp::create(b, loc, y, f32Const(scale));
-            y = arith::SelectOp::create(b, loc, causal, y, f32Const(0.0));
-            p.push_back(arith::TruncFOp::create(b, loc, f16, y));
-          }
-      // Accumulator tiles 0 and 1 are the A fragment of the 16 x 16 block:
-      // a0 = tile 0 row g, a1 = tile 0 row g + 8, a2, a3 = tile 1.
-      Value pFrag = fragment(p, 4, f16);
+      Value k0 = w.mulc(keys.getInductionVar(), 16);
+      Value p = w.decayedScores(w.scores(q, k, q0, k0, Dk, T), q0, k0,
+                                op.getScaleOrOne());
       SmallVector<Value> next;
-      Value v0 = add(k0, t2), v1 = addc(v0, 1), v8 = addc(v0, 8),
-            v9 = addc(v0, 9);
       for (int64_t jv = 0; jv < Dv / 8; ++jv) {
-        Value col = addc(g, 8 * jv);
-        Value bFrag = fragment({load(v, v0, col), load(v, v1, col),
-                                load(v, v8, col), load(v, v9, col)},
-                               2, f16);
-        Value acc = vector::FromElementsOp::create(
-            b, loc, accType, keys.getRegionIterArgs().slice(4 * jv, 4));
-        unpack(mma(pFrag, bFrag, acc), next);
+        Value acc = w.pack(keys.getRegionIterArgs().slice(4 * jv, 4));
+        w.unpack(w.mma(p, w.valueFragment(v, k0, w.addc(w.g, 8 * jv), T), acc),
+                 next);
       }
       scf::YieldOp::create(b, loc, next);
     }
+    storeOutputRows(w, out, q0, T, keys.getResults(), w.index(0),
+                    /*position=*/w.index(0),
+                    op.getNormalization() == Normalization::SqrtRowSum,
+                    /*scale=*/1.0);
+  }
+};
 
-    // Row normalisers 1 / sqrt(c[n]) of rows q0 + g and q0 + g + 8.
-    Value logDecay64 = arith::ExtFOp::create(b, loc, f64, logDecay);
-    auto invNorm = [&](Value row) -> Value {
-      if (op.getNormalization() != Normalization::SqrtRowSum)
-        return f32Const(1.0);
-      return invSqrtRowSum(b, loc, logDecay64, addc(row, 1));
+/// The tensor-core kernel of an f16 chunkwise op with Dk and Dv multiples of
+/// 16, the state on chip: one warp per (batch * head, 16 value columns)
+/// walks the sequence in chunks of 16 rows (the mma tile; every chunk size
+/// computes the same function) carrying its 16 x Dk slice of the state
+/// transposed, S^T, as f32 mma accumulators. Per chunk, with L its length:
+///   O = (Q K^T * D) V + (Q * xi) S   (xi[a] = gamma^(a+1))
+///   S^T = gamma^L S^T + V^T (K * zeta) (zeta[b] = gamma^(L-1-b))
+/// all four products on mma.sync m16n8k16. The accumulator layout of S^T
+/// is the B-operand layout of S (lane g holds S^T[g][t2..], that is column g
+/// of S), so the cross term reads the state from registers, rounded to f16.
+/// Decays are computed in registers from log(gamma) and the indices.
+struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
+  ChunkwiseToTensorCores(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(ChunkwiseOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(matchTensorCoreShapes(op, rewriter, /*dvMultiple=*/16)))
+      return failure();
+    auto qType = op.getQ().getType(), oType = op.getO().getType();
+    auto sType = op.getFinalState().getType();
+    int64_t B = qType.getDimSize(0), H = qType.getDimSize(1),
+            T = qType.getDimSize(2), Dk = qType.getDimSize(3),
+            Dv = oType.getDimSize(3);
+    Location loc = op.getLoc();
+    DeviceBuffers dev(rewriter, loc);
+    Value q = dev.upload(op.getQ()), k = dev.upload(op.getK()),
+          v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay());
+    Value init =
+        op.getInitialState() ? dev.upload(op.getInitialState()) : Value();
+    Value out =
+        dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
+    Value state =
+        dev.alloc(MemRefType::get(sType.getShape(), sType.getElementType()));
+    dev.launch(B * H, Dv / 16, [&](gpu::LaunchOp launch) {
+      buildKernel(rewriter, loc, op, launch, {q, k, v, ld, init, out, state},
+                  {H, T, Dk});
+    });
+    Value oHost = dev.download(out), sHost = dev.download(state);
+    dev.finish();
+    auto toTensor = [&](Value host, Type type) -> Value {
+      return bufferization::ToTensorOp::create(
+          rewriter, loc, type, host, /*restrict=*/true, /*writable=*/true);
     };
-    Value rows[2] = {add(q0, g), addc(add(q0, g), 8)};
-    Value inv[2] = {invNorm(rows[0]), invNorm(rows[1])};
-    Type outElem = cast<MemRefType>(out.getType()).getElementType();
-    for (int64_t jv = 0; jv < Dv / 8; ++jv)
+    rewriter.replaceOp(op, {toTensor(oHost, oType), toTensor(sHost, sType)});
+    return success();
+  }
+
+  /// `buffers`: q, k, v, log-decay, initial state (or null), out, state.
+  static void buildKernel(OpBuilder &b, Location loc, ChunkwiseOp op,
+                          gpu::LaunchOp launch, ArrayRef<Value> buffers,
+                          ArrayRef<int64_t> dims) {
+    Value q = buffers[0], k = buffers[1], v = buffers[2], init = buffers[4],
+          out = buffers[5], state = buffers[6];
+    int64_t H = dims[0], T = dims[1], Dk = dims[2];
+    WarpMma w(b, loc, launch, H, b.getF16Type());
+    w.loadLogDecay(buffers[3]);
+    Value col0 = w.mulc(launch.getBlockIds().y, 16);
+    // S^T tile j (Dk columns 8j .. 8j + 7), element (r, e): state row
+    // 8j + t2 + e, column col0 + g + 8r; carried as tiles * 4 scalars.
+    int64_t tiles = Dk / 8;
+    auto stateRow = [&](int64_t j, int64_t e) {
+      return w.addc(w.t2, 8 * j + e);
+    };
+    auto stateCol = [&](int64_t r) { return w.add(col0, w.addc(w.g, 8 * r)); };
+    SmallVector<Value> initial;
+    for (int64_t j = 0; j < tiles; ++j)
       for (int64_t r = 0; r < 2; ++r)
-        for (int64_t e = 0; e < 2; ++e) {
-          Value x = keys.getResult(4 * jv + 2 * r + e);
-          Value y = arith::MulFOp::create(b, loc, x, inv[r]);
-          if (outElem != f32)
-            y = arith::TruncFOp::create(b, loc, outElem, y);
-          memref::StoreOp::create(
-              b, loc, y, out,
-              ValueRange{batch, head, rows[r], addc(t2, 8 * jv + e)});
+        for (int64_t e = 0; e < 2; ++e)
+          initial.push_back(init ? w.load(init, stateRow(j, e), stateCol(r))
+                                 : w.zero);
+    auto chunks = scf::ForOp::create(b, loc, w.index(0), w.index((T + 15) / 16),
+                                     w.index(1), initial);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(chunks.getBody());
+      ValueRange s = chunks.getRegionIterArgs();
+      Value n0 = w.mulc(chunks.getInductionVar(), 16);
+      Value len = arith::MinUIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, w.index(T), n0), w.index(16));
+      // The cross term (Q * xi) S, one k step with each A fragment of Q.
+      Value xi[2] = {w.decay(w.addc(w.g, 1)), w.decay(w.addc(w.g, 9))};
+      std::array<Value, 2> o = {w.zeroAcc, w.zeroAcc};
+      auto cross = [&](ArrayRef<Value> qs, int64_t kk) {
+        SmallVector<Value> scaled;
+        for (auto [i, x] : llvm::enumerate(qs))
+          scaled.push_back(w.toElem(
+              arith::MulFOp::create(b, loc, w.toF32(x), xi[(i / 2) % 2])));
+        Value a = w.fragment(scaled, 4);
+        int64_t j = kk / 8;
+        for (int64_t jn = 0; jn < 2; ++jn) {
+          auto st = [&](int64_t tile, int64_t e) {
+            return w.toElem(s[4 * tile + 2 * jn + e]);
+          };
+          Value sFrag =
+              w.fragment({st(j, 0), st(j, 1), st(j + 1, 0), st(j + 1, 1)}, 2);
+          o[jn] = w.mma(a, sFrag, o[jn]);
         }
+      };
+      // The inner term (Q K^T * D) V.
+      Value p = w.decayedScores(w.scores(q, k, n0, n0, Dk, T, cross), n0, n0,
+                                /*scale=*/1.0);
+      SmallVector<Value> oValues;
+      for (int64_t jn = 0; jn < 2; ++jn)
+        w.unpack(
+            w.mma(p,
+                  w.valueFragment(v, n0, w.add(col0, w.addc(w.g, 8 * jn)), T),
+                  o[jn]),
+            oValues);
+      storeOutputRows(w, out, n0, T, oValues, col0,
+                      op.getPosition() ? op.getPosition() : w.index(0),
+                      op.getNormalization() == Normalization::SqrtRowSum,
+                      op.getScaleOrOne());
+
+      // S^T = gamma^L S^T + V^T (K * zeta): A = V^T (rows: value columns
+      // col0 + g (+8), columns: keys t2 (+1, +8, +9)), B = K * zeta.
+      Value keys[4] = {w.t2, w.addc(w.t2, 1), w.addc(w.t2, 8), w.addc(w.t2, 9)};
+      auto vt = [&](int64_t key, int64_t r) {
+        return w.loadRow(v, w.add(n0, keys[key]), stateCol(r), T);
+      };
+      Value a = w.fragment({vt(0, 0), vt(1, 0), vt(0, 1), vt(1, 1), vt(2, 0),
+                            vt(3, 0), vt(2, 1), vt(3, 1)},
+                           4);
+      Value zeta[4];
+      for (int64_t i = 0; i < 4; ++i) {
+        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                             keys[i], len);
+        Value dist = arith::SubIOp::create(
+            b, loc, arith::SubIOp::create(b, loc, len, keys[i]), w.index(1));
+        zeta[i] =
+            w.decay(arith::SelectOp::create(b, loc, inside, dist, w.index(0)));
+      }
+      Value gammaL = w.decay(len);
+      SmallVector<Value> next;
+      for (int64_t j = 0; j < tiles; ++j) {
+        Value dkCol = w.addc(w.g, 8 * j);
+        SmallVector<Value> kz;
+        for (int64_t i = 0; i < 4; ++i)
+          kz.push_back(w.toElem(arith::MulFOp::create(
+              b, loc, w.toF32(w.loadRow(k, w.add(n0, keys[i]), dkCol, T)),
+              zeta[i])));
+        SmallVector<Value> decayed;
+        for (int64_t i = 0; i < 4; ++i)
+          decayed.push_back(
+              arith::MulFOp::create(b, loc, s[4 * j + i], gammaL));
+        w.unpack(w.mma(a, w.fragment(kz, 2), w.pack(decayed)), next);
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    for (int64_t j = 0; j < tiles; ++j)
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t e = 0; e < 2; ++e)
+          memref::StoreOp::create(
+              b, loc, chunks.getResult(4 * j + 2 * r + e), state,
+              ValueRange{w.batch, w.head, stateRow(j, e), stateCol(r)});
   }
 };
 
 struct ConvertRetentionToGPUPass
     : retnet::impl::ConvertRetentionToGPUPassBase<ConvertRetentionToGPUPass> {
   void runOnOperation() override {
-    // Chunkwise ops that are the parallel function (no initial state, first
-    // row at position 0, final state unused) become parallel ones; parallel
-    // ops the tensor-core kernel takes first; the rest become recurrent ops
-    // for the recurrent kernel.
+    // Chunkwise ops the chunkwise tensor-core kernel takes first; of the
+    // rest, those that are the parallel function (no initial state, first
+    // row at position 0, final state unused) become parallel ops; parallel
+    // ops the parallel tensor-core kernel takes; the rest become recurrent
+    // ops for the recurrent kernel.
+    RewritePatternSet chunkwise(&getContext());
+    chunkwise.add<ChunkwiseToTensorCores>(&getContext());
+    walkAndApplyPatterns(getOperation(), std::move(chunkwise));
     RewritePatternSet parallel(&getContext());
     populateChunkwiseToParallelPatterns(parallel);
     walkAndApplyPatterns(getOperation(), std::move(parallel));
@@ -463,5 +726,6 @@ struct ConvertRetentionToGPUPass
 } // namespace
 
 void retnet::populateRetentionToGPUPatterns(RewritePatternSet &patterns) {
-  patterns.add<ParallelToTensorCores, RecurrentToGPU>(patterns.getContext());
+  patterns.add<ChunkwiseToTensorCores, ParallelToTensorCores, RecurrentToGPU>(
+      patterns.getContext());
 }

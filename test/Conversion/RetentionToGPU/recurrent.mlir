@@ -50,19 +50,20 @@ func.func @recurrent(%q: tensor<2x3x5x16xf32>, %k: tensor<2x3x5x16xf32>,
   return %o, %s1 : tensor<2x3x5x40xf32>, tensor<2x3x16x40xf32>
 }
 
-// Other forms become recurrent first (from a zero state at position 0); f16
-// inputs are extended to f32 and the output truncated back.
+// Other forms the tensor-core kernels do not take (here Dk = 24, not a
+// multiple of 16) become recurrent first (from a zero state at position 0);
+// f16 inputs are extended to f32 and the output truncated back.
 // CHECK-LABEL: func.func @parallel_f16(
 //       CHECK:   gpu.launch
 //       CHECK:     arith.extf %{{.*}} : f16 to f32
 //       CHECK:     arith.truncf %{{.*}} : f32 to f16
 //   CHECK-NOT:   retention.
 //       CHECK:   return
-func.func @parallel_f16(%q: tensor<1x2x8x16xf16>, %k: tensor<1x2x8x16xf16>,
+func.func @parallel_f16(%q: tensor<1x2x8x24xf16>, %k: tensor<1x2x8x24xf16>,
                         %v: tensor<1x2x8x16xf16>, %ld: tensor<2xf32>)
     -> tensor<1x2x8x16xf16> {
   %o = retention.parallel %q, %k, %v decay(%ld)
-      : tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf16>,
+      : tensor<1x2x8x24xf16>, tensor<1x2x8x24xf16>, tensor<1x2x8x16xf16>,
         tensor<2xf32> -> tensor<1x2x8x16xf16>
   return %o : tensor<1x2x8x16xf16>
 }

@@ -7,9 +7,10 @@
 
 namespace retnet {
 
-/// Recurrent ops with static shapes on tensors -> device buffers, copies and
-/// a `gpu.launch` of the recurrent kernel (convert-retention-to-gpu; the
-/// pass first turns the other forms into recurrent ones).
+/// Retention ops with static shapes on tensors -> device buffers, copies and
+/// a `gpu.launch` of a kernel: f16 chunkwise and parallel ops in m16n8k16
+/// tiles the tensor-core kernels, recurrent ops the recurrent kernel
+/// (convert-retention-to-gpu first turns the other forms into those).
 void populateRetentionToGPUPatterns(mlir::RewritePatternSet &patterns);
 
 #define GEN_PASS_DECL_CONVERTRETENTIONTOGPUPASS

@@ -1,0 +1,59 @@
+// RUN: retnet-opt %s --convert-retention-to-gpu --canonicalize | FileCheck %s
+
+// An f16 chunkwise op with Dk and Dv multiples of 16 takes the chunkwise
+// tensor-core kernel: B * H x Dv / 16 blocks of one warp, each walking
+// ceil(T / 16) chunks of 16 rows (T = 40: 3, the last one 8 rows long) and
+// carrying its slice of the state as Dk / 8 accumulators of four f32 values
+// (Dk = 32: 16 values). Per chunk: Dk / 16 k steps of 2 mma.sync for the
+// scores and 2 for the cross term (Q * xi) S, 2 for P V, the output stores,
+// then Dk / 8 mma.sync for V^T (K * zeta) into the decayed state. The
+// initial state is read once before the loop, the final state written once
+// after it.
+// CHECK-LABEL: func.func @chunkwise_f16(
+//   CHECK-DAG:   %[[C3:.*]] = arith.constant 3 : index
+//   CHECK-DAG:   %[[C6:.*]] = arith.constant 6 : index
+//   CHECK-DAG:   %[[C2:.*]] = arith.constant 2 : index
+//   CHECK-DAG:   %[[C32:.*]] = arith.constant 32 : index
+//       CHECK:   gpu.launch async [%{{.*}}] blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C6]], %{{.*}} = %[[C2]], %{{.*}} = %{{.*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C32]],
+//       CHECK:     %[[S0:.*]] = memref.load {{.*}} : memref<2x3x32x32xf32>
+//       CHECK:     %[[S:.*]]:16 = scf.for %{{.*}} = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%{{.*}} = %[[S0]],
+// CHECK-COUNT-6:     nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+//       CHECK:       math.exp
+//       CHECK:       vector.from_elements {{.*}} : vector<4x2xf16>
+// CHECK-COUNT-2:     nvgpu.mma.sync
+//       CHECK:       scf.if
+//       CHECK:         memref.store
+//       CHECK:       scf.if
+//       CHECK:         memref.store
+// CHECK-COUNT-4:     nvgpu.mma.sync
+//   CHECK-NOT:       nvgpu.mma.sync
+//       CHECK:       scf.yield
+//       CHECK:     memref.store %[[S]]#0, %[[STATE:.*]][
+//   CHECK-NOT:     memref.alloc
+//       CHECK:     gpu.terminator
+//   CHECK-NOT:   retention.
+//       CHECK:   return
+func.func @chunkwise_f16(%q: tensor<2x3x40x32xf16>, %k: tensor<2x3x40x32xf16>,
+                         %v: tensor<2x3x40x32xf16>, %ld: tensor<3xf32>,
+                         %s: tensor<2x3x32x32xf32>, %p: index)
+    -> (tensor<2x3x40x32xf16>, tensor<2x3x32x32xf32>) {
+  %o, %s1 = retention.chunkwise %q, %k, %v decay(%ld) init(%s) at(%p) chunk(32)
+      : tensor<2x3x40x32xf16>, tensor<2x3x40x32xf16>, tensor<2x3x40x32xf16>,
+        tensor<3xf32>, tensor<2x3x32x32xf32>
+        -> tensor<2x3x40x32xf16>, tensor<2x3x32x32xf32>
+  return %o, %s1 : tensor<2x3x40x32xf16>, tensor<2x3x32x32xf32>
+}
+
+// Without an initial state the state starts as zeros: nothing is read.
+// CHECK-LABEL: func.func @zero_state(
+//       CHECK:   gpu.launch
+//   CHECK-NOT:     memref.load {{.*}} : memref<1x2x16x16xf32>
+//       CHECK:     scf.for
+//       CHECK:   return
+func.func @zero_state(%q: tensor<1x2x32x16xf16>, %ld: tensor<2xf32>)
+    -> (tensor<1x2x32x16xf16>, tensor<1x2x16x16xf32>) {
+  %o, %s = retention.chunkwise %q, %q, %q decay(%ld) chunk(16)
+      : tensor<1x2x32x16xf16>, tensor<1x2x32x16xf16>, tensor<1x2x32x16xf16>,
+        tensor<2xf32> -> tensor<1x2x32x16xf16>, tensor<1x2x16x16xf32>
+  return %o, %s : tensor<1x2x32x16xf16>, tensor<1x2x16x16xf32>
+}
