@@ -68,10 +68,12 @@ def ConvertRetentionToGPUPass : Pass<"convert-retention-to-gpu"> {
     `gpu.launch` and copies the results back (`gpu.alloc`, `gpu.memcpy`,
     async tokens, as `gpu-to-llvm` expects).
 
-    Ops with f16 q, k, v and Dk a multiple of 16 take tensor-core kernels
-    (`nvgpu.mma.sync` m16n8k16, f16 operands, f32 accumulators; any T, rows
-    past T read as zero and not stored; decays computed in registers from
-    `log_decay` and the indices, never stored):
+    Ops with f16 (or all bf16) q, k, v and Dk a multiple of 16 take
+    tensor-core kernels (mma.sync m16n8k16 with f32 accumulators:
+    `nvgpu.mma.sync` for f16, `nvvm.mma.sync` for bf16, whose fragments
+    MLIR 22's nvgpu-to-nvvm cannot type; any T, rows past T read as zero
+    and not stored; decays computed in registers from `log_decay` and the
+    indices, never stored):
 
     - chunkwise ops with Dv a multiple of 16: the state stays on chip. One
       warp per (batch * head, 16 value columns) walks the sequence in chunks
@@ -80,16 +82,17 @@ def ConvertRetentionToGPUPass : Pass<"convert-retention-to-gpu"> {
       accumulators. Per chunk of length L: `O = (Q K^T * D) V + (Q * xi) S`
       and `S^T = gamma^L S^T + V^T (K * zeta)`, all four products on
       `mma.sync`; the accumulator layout of `S^T` is the B-operand layout of
-      `S`, so the cross term reads the state from registers (rounded to
-      f16). The initial state is read once and the final state written once.
+      `S`, so the cross term reads the state from registers (rounded to the
+      input type). The initial state is read once and the final state
+      written once.
     - parallel ops with Dv a multiple of 8 (and chunkwise ops that are the
       parallel function: no initial state, first row at position 0, final
       state unused): one warp per (batch * head, 16 query rows); per causal
       block of 16 keys, the scores with `mma.sync`, scale and decay
       `gamma^(a-c)` applied to the accumulator fragments, the fragments
-      repacked as the f16 A operand of the product with v (rounded to f16
-      like FlashAttention's P), the output accumulated with `mma.sync` and
-      normalised at the end.
+      repacked as the A operand of the product with v (rounded to the input
+      type like FlashAttention's P), the output accumulated with `mma.sync`
+      and normalised at the end.
 
     Every other op becomes a recurrent op (the same function) and takes the
     recurrent kernel:
@@ -105,8 +108,9 @@ def ConvertRetentionToGPUPass : Pass<"convert-retention-to-gpu"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
-    "::mlir::gpu::GPUDialect", "::mlir::math::MathDialect",
-    "::mlir::memref::MemRefDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];
 }

@@ -160,17 +160,28 @@ llvm::StringMap<std::string> retarget(llvm::Module &m) {
   return needed;
 }
 
-/// The CPU runtime takes no SPIR-V bfloat16: bf16 values are kept as their
-/// 16 bits (i16) and converted by bit manipulation, as arith-expand does:
-/// extension is a shift, truncation rounds to nearest even (NaN stays a
-/// quiet NaN). Fails on a bf16 value used otherwise than loaded, stored,
-/// extended or truncated.
+/// The CPU runtime takes no SPIR-V bfloat16: bf16 values (and vectors of
+/// them) are kept as their 16 bits (i16) and converted by bit manipulation,
+/// as arith-expand does: extension is a shift, truncation rounds to nearest
+/// even (NaN stays a quiet NaN), a bit cast casts the bits, a vector is
+/// built of the elements' bits. Fails on a bf16 value used otherwise than
+/// loaded, stored, selected, extended, truncated, bit cast or inserted into
+/// a vector.
 llvm::Error lowerBFloat16(llvm::Module &m) {
   llvm::LLVMContext &ctx = m.getContext();
   llvm::Type *bf16 = llvm::Type::getBFloatTy(ctx),
              *i16 = llvm::Type::getInt16Ty(ctx),
              *i32 = llvm::Type::getInt32Ty(ctx),
              *f32 = llvm::Type::getFloatTy(ctx);
+  // The type holding the bits of a bf16 type, or null.
+  auto bitsType = [&](llvm::Type *t) -> llvm::Type * {
+    if (t == bf16)
+      return i16;
+    if (auto *v = llvm::dyn_cast<llvm::VectorType>(t);
+        v && v->getElementType() == bf16)
+      return llvm::VectorType::get(i16, v->getElementCount());
+    return nullptr;
+  };
   for (llvm::Function &f : m) {
     llvm::DenseMap<llvm::Value *, llvm::Value *> bits;
     SmallVector<llvm::Instruction *> dead;
@@ -178,6 +189,10 @@ llvm::Error lowerBFloat16(llvm::Module &m) {
       for (llvm::Instruction &inst : bb) {
         llvm::IRBuilder<> b(&inst);
         auto bitsOf = [&](llvm::Value *v) -> llvm::Value * {
+          if (auto *c = llvm::dyn_cast<llvm::ConstantFP>(v))
+            return b.getInt(c->getValueAPF().bitcastToAPInt());
+          if (llvm::isa<llvm::UndefValue>(v))
+            return llvm::PoisonValue::get(bitsType(v->getType()));
           return bits.lookup(v);
         };
         if (auto *gep = llvm::dyn_cast<llvm::GetElementPtrInst>(&inst)) {
@@ -223,12 +238,45 @@ llvm::Error lowerBFloat16(llvm::Module &m) {
           llvm::Value *r = b.CreateSelect(isNan, b.getInt32(0x7fc0), rounded);
           bits[trunc] = b.CreateTrunc(r, i16);
           dead.push_back(trunc);
-        } else if (inst.getType() == bf16 ||
+        } else if (auto *cast = llvm::dyn_cast<llvm::BitCastInst>(&inst);
+                   cast &&
+                   (bitsType(cast->getSrcTy()) || bitsType(cast->getType()))) {
+          llvm::Value *v = cast->getOperand(0);
+          if (bitsType(cast->getSrcTy()) && !(v = bitsOf(v)))
+            return llvm::createStringError(
+                "a bf16 bit cast the emulator cannot represent");
+          if (llvm::Type *t = bitsType(cast->getType()))
+            bits[cast] = b.CreateBitCast(v, t);
+          else
+            cast->replaceAllUsesWith(b.CreateBitCast(v, cast->getType()));
+          dead.push_back(cast);
+        } else if (auto *insert =
+                       llvm::dyn_cast<llvm::InsertElementInst>(&inst);
+                   insert && bitsType(insert->getType())) {
+          llvm::Value *vec = bitsOf(insert->getOperand(0)),
+                      *elem = bitsOf(insert->getOperand(1));
+          if (!vec || !elem)
+            return llvm::createStringError(
+                "a bf16 vector the emulator cannot represent");
+          bits[insert] =
+              b.CreateInsertElement(vec, elem, insert->getOperand(2));
+          dead.push_back(insert);
+        } else if (auto *select = llvm::dyn_cast<llvm::SelectInst>(&inst);
+                   select && select->getType() == bf16) {
+          llvm::Value *x = bitsOf(select->getTrueValue()),
+                      *y = bitsOf(select->getFalseValue());
+          if (!x || !y)
+            return llvm::createStringError(
+                "a bf16 select the emulator cannot represent");
+          bits[select] = b.CreateSelect(select->getCondition(), x, y);
+          dead.push_back(select);
+        } else if (bitsType(inst.getType()) ||
                    llvm::any_of(inst.operands(), [&](llvm::Use &u) {
-                     return u->getType() == bf16;
+                     return bitsType(u->getType());
                    })) {
           if (!llvm::isa<llvm::LoadInst, llvm::StoreInst, llvm::FPExtInst,
-                         llvm::FPTruncInst>(inst))
+                         llvm::FPTruncInst, llvm::BitCastInst, llvm::SelectInst,
+                         llvm::InsertElementInst>(inst))
             return llvm::createStringError(
                 llvm::Twine("bf16 values in '") + inst.getOpcodeName() +
                 "' are not supported by the GPU emulator");

@@ -88,7 +88,7 @@ double __nv_sqrt(double x) { return sqrt(x); }
 double __nv_fabs(double x) { return fabs(x); }
 double __nv_fma(double x, double y, double z) { return fma(x, y, z); }
 
-// Tensor cores. mma.sync.aligned.m16n8k16.row.col, f16 inputs, f32
+// Tensor cores. mma.sync.aligned.m16n8k16.row.col, f16 or bf16 inputs, f32
 // accumulators: the warp's fragments are gathered with sub-group shuffles
 // per the PTX ISA fragment tables (groupID g = lane / 4, threadID_in_group
 // t = lane % 4):
@@ -102,36 +102,61 @@ static float half_of(uint packed, uint which) {
   half2 h = as_half2(packed);
   return (float)(which ? h.y : h.x);
 }
+static float bf16_of(uint packed, uint which) {
+  return as_float(which ? packed & 0xffff0000u : packed << 16);
+}
 
-float4 __retnet_nvvm_mma_m16n8k16_row_col_f32_f32(half2 a0, half2 a1,
-                                                   half2 a2, half2 a3,
-                                                   half2 b0, half2 b1,
-                                                   float c0, float c1,
-                                                   float c2, float c3) {
+// D = A B + C for one warp; each 32-bit register of a and b holds two
+// values, the first in the low half, f16 or (bf16) bfloat16.
+static float4 mma_m16n8k16(uint a0, uint a1, uint a2, uint a3, uint b0,
+                           uint b1, float c0, float c1, float c2, float c3,
+                           bool bf16) {
 #ifdef RETNET_SHIM_SWAP_A
-  half2 swap = a1;
+  uint swap = a1;
   a1 = a2;
   a2 = swap;
 #endif
   uint lane = get_sub_group_local_id(), g = lane / 4, t = lane % 4;
-  uint a[4] = {as_uint(a0), as_uint(a1), as_uint(a2), as_uint(a3)};
-  uint b[2] = {as_uint(b0), as_uint(b1)};
+  uint a[4] = {a0, a1, a2, a3};
+  uint b[2] = {b0, b1};
   float d[4] = {c0, c1, c2, c3};
   for (uint k = 0; k < 16; ++k) {
     // Lane (row % 8) * 4 + (k % 8) / 2 holds A[row][k] in register
     // (row >= 8) + 2 (k >= 8), half k % 2; lane col * 4 + (k % 8) / 2 holds
     // B[k][col] in register (k >= 8), half k % 2.
     uint src = (k % 8) / 2;
-    float a_lo = half_of(sub_group_shuffle(a[k >= 8 ? 2 : 0], g * 4 + src), k % 2);
-    float a_hi = half_of(sub_group_shuffle(a[k >= 8 ? 3 : 1], g * 4 + src), k % 2);
-    float b_0 = half_of(sub_group_shuffle(b[k >= 8 ? 1 : 0], (2 * t) * 4 + src), k % 2);
-    float b_1 = half_of(sub_group_shuffle(b[k >= 8 ? 1 : 0], (2 * t + 1) * 4 + src), k % 2);
-    d[0] += a_lo * b_0;
-    d[1] += a_lo * b_1;
-    d[2] += a_hi * b_0;
-    d[3] += a_hi * b_1;
+    uint words[4] = {
+        sub_group_shuffle(a[k >= 8 ? 2 : 0], g * 4 + src),
+        sub_group_shuffle(a[k >= 8 ? 3 : 1], g * 4 + src),
+        sub_group_shuffle(b[k >= 8 ? 1 : 0], (2 * t) * 4 + src),
+        sub_group_shuffle(b[k >= 8 ? 1 : 0], (2 * t + 1) * 4 + src)};
+    float x[4];
+    for (uint i = 0; i < 4; ++i)
+      x[i] = bf16 ? bf16_of(words[i], k % 2) : half_of(words[i], k % 2);
+    d[0] += x[0] * x[2];
+    d[1] += x[0] * x[3];
+    d[2] += x[1] * x[2];
+    d[3] += x[1] * x[3];
   }
   return (float4)(d[0], d[1], d[2], d[3]);
+}
+
+float4 __retnet_nvvm_mma_m16n8k16_row_col_f32_f32(half2 a0, half2 a1,
+                                                   half2 a2, half2 a3,
+                                                   half2 b0, half2 b1,
+                                                   float c0, float c1,
+                                                   float c2, float c3) {
+  return mma_m16n8k16(as_uint(a0), as_uint(a1), as_uint(a2), as_uint(a3),
+                      as_uint(b0), as_uint(b1), c0, c1, c2, c3, false);
+}
+
+// mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32: the same fragment
+// layout, bf16 pairs in i32 registers.
+float4 __retnet_nvvm_mma_m16n8k16_row_col_bf16(uint a0, uint a1, uint a2,
+                                               uint a3, uint b0, uint b1,
+                                               float c0, float c1, float c2,
+                                               float c3) {
+  return mma_m16n8k16(a0, a1, a2, a3, b0, b1, c0, c1, c2, c3, true);
 }
 
 // ldmatrix.sync.aligned.m8n8.xN(.trans).b16 from shared memory: lanes

@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -308,14 +310,57 @@ public:
     return arith::SelectOp::create(b, loc, inside, x, none);
   }
 
-  /// A `regs` x 2 operand fragment of `elems` in register order.
+  /// A `regs` x 2 operand fragment of `elems` in register order: f16 as
+  /// the vector<regs x 2 x f16> of nvgpu.mma.sync; bf16 (which MLIR 22's
+  /// nvgpu-to-nvvm cannot type) as the registers of nvvm.mma.sync, i32
+  /// words holding two values, the first in the low half (a vector bit
+  /// cast: ptxas allocates the packing as well as nvgpu's; shifts and ors
+  /// cost spills on sm_90).
   Value fragment(ArrayRef<Value> elems, int64_t regs) {
-    return vector::FromElementsOp::create(
-        b, loc, VectorType::get({regs, 2}, elem), elems);
+    if (!elem.isBF16())
+      return vector::FromElementsOp::create(
+          b, loc, VectorType::get({regs, 2}, elem), elems);
+    Type i32 = b.getI32Type();
+    SmallVector<Value> words;
+    for (int64_t i = 0; i < regs; ++i) {
+      Value pair = vector::FromElementsOp::create(
+          b, loc, VectorType::get({2}, elem),
+          ValueRange{elems[2 * i], elems[2 * i + 1]});
+      Value word =
+          vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), pair);
+      words.push_back(vector::ExtractOp::create(b, loc, word, 0));
+    }
+    return vector::FromElementsOp::create(b, loc, VectorType::get({regs}, i32),
+                                          words);
   }
+  /// D = A B + C on mma.sync m16n8k16 with f32 accumulators.
   Value mma(Value a, Value bFrag, Value c) {
-    return nvgpu::MmaSyncOp::create(b, loc, a, bFrag, c,
-                                    ArrayRef<int64_t>{16, 8, 16});
+    if (!elem.isBF16())
+      return nvgpu::MmaSyncOp::create(b, loc, a, bFrag, c,
+                                      ArrayRef<int64_t>{16, 8, 16});
+    auto words = [&](Value frag) {
+      SmallVector<Value> out;
+      for (int64_t i = 0; i < cast<VectorType>(frag.getType()).getDimSize(0);
+           ++i)
+        out.push_back(vector::ExtractOp::create(b, loc, frag, i));
+      return out;
+    };
+    SmallVector<Value> acc;
+    unpack(c, acc);
+    Type f32 = b.getF32Type();
+    auto type =
+        LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+    Value d = NVVM::MmaOp::create(
+        b, loc, type, words(a), words(bFrag), acc, ArrayRef<int64_t>{16, 8, 16},
+        /*b1Op=*/std::nullopt, /*intOverflow=*/std::nullopt,
+        std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16,
+                                      NVVM::MMATypes::bf16},
+        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                       NVVM::MMALayout::col});
+    SmallVector<Value> four;
+    for (int64_t i = 0; i < 4; ++i)
+      four.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
+    return pack(four);
   }
   /// Element (r, e) of an accumulator: row g + 8r, column t2 + e of the tile.
   Value at(Value acc, int64_t r, int64_t e) {
@@ -445,8 +490,8 @@ void storeOutputRows(WarpMma &w, Value out, Value q0, int64_t rows,
   }
 }
 
-/// Whether q, k and v are static f16 tensors with Dk a multiple of 16 and
-/// Dv of `dvMultiple`: what the tensor-core kernels take.
+/// Whether q, k and v are static f16 (or all bf16) tensors with Dk a
+/// multiple of 16 and Dv of `dvMultiple`: what the tensor-core kernels take.
 LogicalResult matchTensorCoreShapes(RetentionOpInterface op,
                                     PatternRewriter &rewriter,
                                     int64_t dvMultiple) {
@@ -456,20 +501,21 @@ LogicalResult matchTensorCoreShapes(RetentionOpInterface op,
   if (!qType.hasStaticShape() || !kType.hasStaticShape() ||
       !vType.hasStaticShape())
     return rewriter.notifyMatchFailure(op, "dynamic shapes");
-  if (!qType.getElementType().isF16() || !kType.getElementType().isF16() ||
-      !vType.getElementType().isF16())
-    return rewriter.notifyMatchFailure(op, "not f16");
+  Type elem = qType.getElementType();
+  if (!(elem.isF16() || elem.isBF16()) || kType.getElementType() != elem ||
+      vType.getElementType() != elem)
+    return rewriter.notifyMatchFailure(op, "not all f16 or all bf16");
   if (qType.getDimSize(3) % 16 || vType.getDimSize(3) % dvMultiple)
     return rewriter.notifyMatchFailure(op, "not in m16n8k16 tiles");
   return success();
 }
 
-/// The tensor-core kernel of an f16 parallel op with Dk a multiple of 16 and
-/// Dv of 8: one warp per (batch * head, 16 query rows). For each causal
+/// The tensor-core kernel of an f16 or bf16 parallel op with Dk a multiple of
+/// 16 and Dv of 8: one warp per (batch * head, 16 query rows). For each causal
 /// block of 16 keys it computes the score tile Q K^T with mma.sync m16n8k16
 /// (f32 accumulators), applies the scale and the decay gamma^(a-c) (zero
 /// above the diagonal) to the accumulator fragments in registers, repacks
-/// them as the f16 A operand of P V, and accumulates the 16 x Dv output with
+/// them as the A operand of P V, and accumulates the 16 x Dv output with
 /// mma.sync; the row normaliser scales it at the end. Rows past T read as
 /// zero and are not stored. No decay tensor exists anywhere.
 struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
@@ -504,7 +550,7 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
                           gpu::LaunchOp launch, Value q, Value k, Value v,
                           Value ld, Value out, ArrayRef<int64_t> dims) {
     int64_t H = dims[0], T = dims[1], Dk = dims[2], Dv = dims[3];
-    WarpMma w(b, loc, launch, H, b.getF16Type());
+    WarpMma w(b, loc, launch, H, op.getQ().getType().getElementType());
     Value qb = launch.getBlockIds().y, q0 = w.mulc(qb, 16);
     w.loadLogDecay(ld);
     // The O accumulators, one 16 x 8 tile per 8 value columns, carried by
@@ -533,16 +579,16 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
   }
 };
 
-/// The tensor-core kernel of an f16 chunkwise op with Dk and Dv multiples of
-/// 16, the state on chip: one warp per (batch * head, 16 value columns)
-/// walks the sequence in chunks of 16 rows (the mma tile; every chunk size
-/// computes the same function) carrying its 16 x Dk slice of the state
+/// The tensor-core kernel of an f16 or bf16 chunkwise op with Dk and Dv
+/// multiples of 16, the state on chip: one warp per (batch * head, 16 value
+/// columns) walks the sequence in chunks of 16 rows (the mma tile; every chunk
+/// size computes the same function) carrying its 16 x Dk slice of the state
 /// transposed, S^T, as f32 mma accumulators. Per chunk, with L its length:
 ///   O = (Q K^T * D) V + (Q * xi) S   (xi[a] = gamma^(a+1))
 ///   S^T = gamma^L S^T + V^T (K * zeta) (zeta[b] = gamma^(L-1-b))
 /// all four products on mma.sync m16n8k16. The accumulator layout of S^T
 /// is the B-operand layout of S (lane g holds S^T[g][t2..], that is column g
-/// of S), so the cross term reads the state from registers, rounded to f16.
+/// of S), so the cross term reads the state from registers, rounded.
 /// Decays are computed in registers from log(gamma) and the indices.
 struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
   ChunkwiseToTensorCores(MLIRContext *ctx)
@@ -588,7 +634,7 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
     Value q = buffers[0], k = buffers[1], v = buffers[2], init = buffers[4],
           out = buffers[5], state = buffers[6];
     int64_t H = dims[0], T = dims[1], Dk = dims[2];
-    WarpMma w(b, loc, launch, H, b.getF16Type());
+    WarpMma w(b, loc, launch, H, op.getQ().getType().getElementType());
     w.loadLogDecay(buffers[3]);
     Value col0 = w.mulc(launch.getBlockIds().y, 16);
     // S^T tile j (Dk columns 8j .. 8j + 7), element (r, e): state row

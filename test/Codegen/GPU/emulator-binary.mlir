@@ -44,13 +44,116 @@ gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
 
 // -----
 
-// bf16 values are kept as their bits: loads, stores, extensions and
-// truncations only; arithmetic on bf16 is an error naming the instruction.
+// bf16 values are kept as their bits: loads, stores, selects, extensions,
+// truncations and bit casts to i16 only; arithmetic on bf16 is an error
+// naming the instruction.
 // expected-error @+1 {{bf16 values in 'fadd' are not supported by the GPU emulator}}
 gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
   llvm.func @add(%p: !llvm.ptr) attributes {gpu.kernel, nvvm.kernel} {
     %x = llvm.load %p : !llvm.ptr -> bf16
     %y = llvm.fadd %x, %x : bf16
+    llvm.store %y, %p : bf16, !llvm.ptr
+    llvm.return
+  }
+}
+
+// -----
+
+// A bf16 loaded, selected, bit cast to and from its bits, truncated from
+// f32 and built into a vector bit cast to i32 (an mma.sync register) is
+// represented.
+// CHECK: gpu.binary @kernels
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.func @bits(%p: !llvm.ptr, %c: i1, %x: f32, %n: i16) attributes {gpu.kernel, nvvm.kernel} {
+    %a = llvm.load %p : !llvm.ptr -> bf16
+    %b = llvm.fptrunc %x : f32 to bf16
+    %s = llvm.select %c, %a, %b : i1, bf16
+    %i = llvm.bitcast %s : bf16 to i16
+    llvm.store %i, %p : i16, !llvm.ptr
+    %from = llvm.bitcast %n : i16 to bf16
+    %poison = llvm.mlir.poison : vector<2xbf16>
+    %c0 = llvm.mlir.constant(0 : i64) : i64
+    %c1 = llvm.mlir.constant(1 : i64) : i64
+    %v0 = llvm.insertelement %s, %poison[%c0 : i64] : vector<2xbf16>
+    %v1 = llvm.insertelement %from, %v0[%c1 : i64] : vector<2xbf16>
+    %w = llvm.bitcast %v1 : vector<2xbf16> to i32
+    llvm.store %w, %p : i32, !llvm.ptr
+    llvm.return
+  }
+}
+
+// -----
+
+// A bf16 that did not come from memory or a truncation (here a kernel
+// argument) has no bits to store,
+// expected-error @+1 {{a bf16 value the emulator cannot represent is stored}}
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.func @store(%p: !llvm.ptr, %x: bf16) attributes {gpu.kernel, nvvm.kernel} {
+    llvm.store %x, %p : bf16, !llvm.ptr
+    llvm.return
+  }
+}
+
+// -----
+
+// to select,
+// expected-error @+1 {{a bf16 select the emulator cannot represent}}
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.func @select(%p: !llvm.ptr, %c: i1, %x: bf16) attributes {gpu.kernel, nvvm.kernel} {
+    %a = llvm.load %p : !llvm.ptr -> bf16
+    %s = llvm.select %c, %a, %x : i1, bf16
+    llvm.store %s, %p : bf16, !llvm.ptr
+    llvm.return
+  }
+}
+
+// -----
+
+// to build into a vector,
+// expected-error @+1 {{a bf16 vector the emulator cannot represent}}
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.func @vector(%p: !llvm.ptr, %x: bf16) attributes {gpu.kernel, nvvm.kernel} {
+    %poison = llvm.mlir.poison : vector<2xbf16>
+    %c0 = llvm.mlir.constant(0 : i64) : i64
+    %v = llvm.insertelement %x, %poison[%c0 : i64] : vector<2xbf16>
+    %w = llvm.bitcast %v : vector<2xbf16> to i32
+    llvm.store %w, %p : i32, !llvm.ptr
+    llvm.return
+  }
+}
+
+// -----
+
+// or to bit cast.
+// expected-error @+1 {{a bf16 bit cast the emulator cannot represent}}
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.func @cast(%p: !llvm.ptr, %x: bf16) attributes {gpu.kernel, nvvm.kernel} {
+    %i = llvm.bitcast %x : bf16 to i16
+    llvm.store %i, %p : i16, !llvm.ptr
+    llvm.return
+  }
+}
+
+// -----
+
+// bf16 extends to f32 only,
+// expected-error @+1 {{a bf16 extension the emulator cannot represent}}
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.func @ext(%p: !llvm.ptr) attributes {gpu.kernel, nvvm.kernel} {
+    %x = llvm.load %p : !llvm.ptr -> bf16
+    %y = llvm.fpext %x : bf16 to f64
+    llvm.store %y, %p : f64, !llvm.ptr
+    llvm.return
+  }
+}
+
+// -----
+
+// and truncates from f32 only.
+// expected-error @+1 {{a bf16 truncation the emulator cannot represent}}
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.func @trunc(%p: !llvm.ptr, %x: f64) attributes {gpu.kernel, nvvm.kernel} {
+    %y = llvm.fptrunc %x : f64 to bf16
     llvm.store %y, %p : bf16, !llvm.ptr
     llvm.return
   }

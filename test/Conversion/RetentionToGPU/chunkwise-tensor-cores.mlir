@@ -1,14 +1,14 @@
 // RUN: retnet-opt %s --convert-retention-to-gpu --canonicalize | FileCheck %s
 
-// An f16 chunkwise op with Dk and Dv multiples of 16 takes the chunkwise
-// tensor-core kernel: B * H x Dv / 16 blocks of one warp, each walking
-// ceil(T / 16) chunks of 16 rows (T = 40: 3, the last one 8 rows long) and
-// carrying its slice of the state as Dk / 8 accumulators of four f32 values
-// (Dk = 32: 16 values). Per chunk: Dk / 16 k steps of 2 mma.sync for the
-// scores and 2 for the cross term (Q * xi) S, 2 for P V, the output stores,
-// then Dk / 8 mma.sync for V^T (K * zeta) into the decayed state. The
-// initial state is read once before the loop, the final state written once
-// after it.
+// An f16 (or bf16) chunkwise op with Dk and Dv multiples of 16 takes the
+// chunkwise tensor-core kernel: B * H x Dv / 16 blocks of one warp, each
+// walking ceil(T / 16) chunks of 16 rows (T = 40: 3, the last one 8 rows
+// long) and carrying its slice of the state as Dk / 8 accumulators of four
+// f32 values (Dk = 32: 16 values). Per chunk: Dk / 16 k steps of 2 mma.sync
+// for the scores and 2 for the cross term (Q * xi) S, 2 for P V, the output
+// stores, then Dk / 8 mma.sync for V^T (K * zeta) into the decayed state.
+// The initial state is read once before the loop, the final state written
+// once after it.
 // CHECK-LABEL: func.func @chunkwise_f16(
 //   CHECK-DAG:   %[[C3:.*]] = arith.constant 3 : index
 //   CHECK-DAG:   %[[C6:.*]] = arith.constant 6 : index
@@ -56,4 +56,25 @@ func.func @zero_state(%q: tensor<1x2x32x16xf16>, %ld: tensor<2xf32>)
       : tensor<1x2x32x16xf16>, tensor<1x2x32x16xf16>, tensor<1x2x32x16xf16>,
         tensor<2xf32> -> tensor<1x2x32x16xf16>, tensor<1x2x16x16xf32>
   return %o, %s : tensor<1x2x32x16xf16>, tensor<1x2x16x16xf32>
+}
+
+// bf16 operands take nvvm.mma.sync directly (MLIR 22's nvgpu-to-nvvm cannot
+// type bf16 fragments): each .b32 register a vector of two bf16 bit cast to
+// i32, the four f32 results extracted from the returned struct.
+// CHECK-LABEL: func.func @chunkwise_bf16(
+//       CHECK:   gpu.launch
+//       CHECK:     scf.for
+//       CHECK:       vector.bitcast %{{.*}} : vector<2xbf16> to vector<1xi32>
+//       CHECK:       nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+//       CHECK:       llvm.extractvalue
+//   CHECK-NOT:       nvgpu.mma.sync
+//       CHECK:       scf.yield
+//       CHECK:   return
+func.func @chunkwise_bf16(%q: tensor<1x2x32x16xbf16>, %ld: tensor<2xf32>)
+    -> (tensor<1x2x32x16xbf16>, tensor<1x2x16x16xf32>) {
+  %o, %s = retention.chunkwise %q, %q, %q decay(%ld) chunk(16)
+      : tensor<1x2x32x16xbf16>, tensor<1x2x32x16xbf16>,
+        tensor<1x2x32x16xbf16>, tensor<2xf32>
+        -> tensor<1x2x32x16xbf16>, tensor<1x2x16x16xf32>
+  return %o, %s : tensor<1x2x32x16xbf16>, tensor<1x2x16x16xf32>
 }

@@ -4,6 +4,7 @@
 Prints PASS or FAIL with the largest error; exits 1 on FAIL.
 
   mma-ptx-layout       mma.sync, fragments per the PTX ISA tables
+  mma-ptx-layout-bf16  the same for bf16 (nvvm.mma.sync, .b32 registers)
   ldmatrix-ptx-layout  ldmatrix x4 / x2.trans from shared memory, mma.sync
   mma-vector-contract  a vector.contract lowered by upstream
                        convert-vector-to-gpu{use-nvgpu} (MLIR's layouts)
@@ -18,6 +19,16 @@ import subprocess
 import sys
 
 import numpy as np
+
+
+def to_bf16_bits(x):
+    """Round float32 to bfloat16 (nearest even), returned as uint16 bits."""
+    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def from_bf16_bits(bits):
+    return (bits.astype(np.uint32) << 16).view(np.float32)
 
 
 def main():
@@ -43,6 +54,7 @@ def main():
         x = rng.standard_normal(256).astype(np.float32)
         inputs, want = [x], x[::-1].astype(np.float64)
     else:
+        bf16 = a.kernel.endswith("-bf16")
         A = rng.standard_normal((16, 16)).astype(np.float16)
         C = rng.standard_normal((16, 8)).astype(np.float32)
         if a.kernel == "mma-vector-contract":
@@ -51,12 +63,18 @@ def main():
         else:
             B = rng.standard_normal((16, 8)).astype(np.float16)  # [K, N]
             Bkn = B.astype(np.float64)
+        Amk = A.astype(np.float64)
+        if bf16:  # stored as bits, holding the values they round to
+            A = to_bf16_bits(rng.standard_normal((16, 16)))
+            B = to_bf16_bits(rng.standard_normal((16, 8)))
+            Amk = from_bf16_bits(A).astype(np.float64)
+            Bkn = from_bf16_bits(B).astype(np.float64)
         inputs = [A, B, C]
         # Naive product in float64.
         want = np.zeros((16, 8))
         for i in range(16):
             for j in range(8):
-                want[i, j] = C[i, j] + sum(float(A[i, k]) * Bkn[k, j]
+                want[i, j] = C[i, j] + sum(Amk[i, k] * Bkn[k, j]
                                            for k in range(16))
     paths = []
     for n, x in enumerate(inputs):
@@ -89,7 +107,7 @@ def main():
     got = np.load(out).astype(np.float64)
     err = np.abs(got - want)
     worst = float(np.nanmax(err)) if np.isfinite(err).any() else float("nan")
-    # f16 products are exact in f32; the f32 sum of 16 terms plus C errs by
+    # f16 and bf16 products are exact in f32; the f32 sum of 16 terms plus C errs by
     # at most a few ulps of the largest partial sum.
     ok = bool(np.all(np.isfinite(got)) and np.all(err <= 1e-5 * (1 + np.abs(want).max())))
     print("%s: %s max error %.3g" % ("PASS" if ok else "FAIL", a.kernel,

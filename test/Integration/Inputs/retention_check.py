@@ -283,8 +283,9 @@ def main():
     scale = float(np.float32(a.scale))
     o_ref, s_ref = reference(q, k, v, ld, scale, not a.no_normalize, state0, position)
     # The emulator runs the GPU kernels (see convert-retention-to-gpu). f16
-    # ops with Dk a multiple of 16 take tensor-core kernels, which round
-    # operands of mma.sync to f16 (unit roundoff u = 2^-11) inside:
+    # and bf16 ops with Dk a multiple of 16 take tensor-core kernels, which
+    # round operands of mma.sync to the input type (unit roundoff u: 2^-11
+    # for f16, 2^-8 for bf16) inside:
     # - chunkwise ops with Dv a multiple of 16: Q * xi, the state S (read
     #   from its f32 accumulators), the decayed scores P and K * zeta. Each
     #   output term is a sum of products of non-negative decays and the
@@ -297,16 +298,17 @@ def main():
     #   with Dv a multiple of 8: P only, o within u o_abs.
     parallel_function = a.form == "parallel" or (
         a.form == "chunkwise" and a.only_o and not a.state)
-    f16_tiles = a.dtype == "f16" and Dk % 16 == 0 and not a.passes
+    tiles = a.dtype in ("f16", "bf16") and Dk % 16 == 0 and not a.passes
+    u = {"f32": 0.0, "f16": 2.0 ** -11, "bf16": 2.0 ** -8}[a.dtype]
     o_extra = s_extra = None
-    if f16_tiles and (a.form == "chunkwise" and Dv % 16 == 0
-                      or parallel_function and Dv % 8 == 0):
+    if tiles and (a.form == "chunkwise" and Dv % 16 == 0
+                  or parallel_function and Dv % 8 == 0):
         o_abs, s_abs = reference(np.abs(q), np.abs(k), np.abs(v), ld, abs(scale),
                                  not a.no_normalize, np.abs(state0), position)
         if a.form == "chunkwise" and Dv % 16 == 0:
-            o_extra, s_extra = 3 * 2.0 ** -11 * o_abs, 2.0 ** -11 * s_abs
+            o_extra, s_extra = 3 * u * o_abs, u * s_abs
         else:
-            o_extra = 2.0 ** -11 * o_abs
+            o_extra = u * o_abs
 
     inputs = {"x": q_s} if a.alias else {"q": q_s, "k": k_s, "v": v_s}
     if not a.constant_decay:
