@@ -4,33 +4,28 @@
 #include "retnet/Support/EmulatorBinary.h"
 #include "retnet/Support/Memory.h"
 
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "llvm/ExecutionEngine/Orc/Mangling.h"
-#include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/raw_ostream.h"
-
 #define CL_TARGET_OPENCL_VERSION 300
 #include <CL/cl.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <memory>
 #include <mutex>
-
-using namespace retnet::runtime;
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 /// A failure inside compiled code, which has no way to receive an error:
 /// reported like the tools' errors, then the process ends with status 1.
-[[noreturn]] void fatal(const llvm::Twine &msg) {
-  llvm::errs() << "error: " << msg << "\n";
-  llvm::errs().flush();
+[[noreturn]] void fatal(const std::string &msg) {
+  std::fprintf(stderr, "error: %s\n", msg.c_str());
+  std::fflush(stderr);
   std::exit(1);
-}
-
-llvm::Error failure(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
 /// The operations of a back end, as the mgpu* functions need them.
@@ -51,6 +46,12 @@ public:
   virtual void memcpy(void *dst, void *src, size_t bytes, void *stream) = 0;
   virtual void memset32(void *dst, uint32_t value, size_t count,
                         void *stream) = 0;
+  /// Kernel timing (retnetGpuSetTiming, retnetGpuKernelMilliseconds).
+  void setTiming(bool enabled) { timing = enabled; }
+  virtual double kernelMilliseconds() = 0;
+
+protected:
+  bool timing = false;
 };
 
 template <typename F> bool resolve(void *lib, const char *name, F &fn) {
@@ -68,7 +69,8 @@ constexpr int kMaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_...
 
 class CudaBackend final : public Backend {
 public:
-  static llvm::Expected<std::unique_ptr<Backend>> open();
+  /// The back end, or null and `error` says why it is unavailable.
+  static std::unique_ptr<Backend> open(std::string &error);
 
   void *moduleLoad(const void *data, size_t) override {
     void *module = nullptr;
@@ -81,7 +83,7 @@ public:
   void *moduleGetFunction(void *module, const char *name) override {
     void *fn = nullptr;
     check(cuModuleGetFunction(&fn, module, name),
-          llvm::Twine("finding kernel '") + name + "'");
+          std::string("finding kernel '") + name + "'");
     return fn;
   }
   void launch(void *fn, const intptr_t g[3], const intptr_t b[3], int32_t smem,
@@ -89,9 +91,32 @@ public:
     if (smem > 48 * 1024)
       check(cuFuncSetAttribute(fn, kMaxDynamicSharedSizeBytes, smem),
             "enabling dynamic shared memory above 48 KiB");
+    void *events[2] = {nullptr, nullptr};
+    if (timing) {
+      for (void *&e : events)
+        check(cuEventCreate(&e, 0), "creating an event");
+      check(cuEventRecord(events[0], stream), "recording an event");
+    }
     check(cuLaunchKernel(fn, g[0], g[1], g[2], b[0], b[1], b[2], smem, stream,
                          params, nullptr),
           "launching a kernel");
+    if (timing) {
+      check(cuEventRecord(events[1], stream), "recording an event");
+      timed.push_back({events[0], events[1]});
+    }
+  }
+  double kernelMilliseconds() override {
+    double total = 0;
+    for (auto [start, stop] : timed) {
+      float ms = 0;
+      check(cuEventSynchronize(stop), "waiting for an event");
+      check(cuEventElapsedTime(&ms, start, stop), "timing a kernel");
+      check(cuEventDestroy(start), "destroying an event");
+      check(cuEventDestroy(stop), "destroying an event");
+      total += ms;
+    }
+    timed.clear();
+    return total;
   }
   void *streamCreate() override {
     void *stream = nullptr;
@@ -132,14 +157,14 @@ public:
   }
 
 private:
-  void check(CUresult r, const llvm::Twine &what) {
+  void check(CUresult r, const std::string &what) {
     if (r == 0)
       return;
     const char *msg = nullptr;
     if (cuGetErrorString)
       cuGetErrorString(r, &msg);
     fatal("CUDA: " + what + " failed: " + (msg ? msg : "unknown error") + " (" +
-          llvm::Twine(r) + ")");
+          std::to_string(r) + ")");
   }
 
   CUresult (*cuInit)(unsigned);
@@ -161,15 +186,22 @@ private:
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, void *);
   CUresult (*cuMemsetD32Async)(CUdeviceptr, unsigned, size_t, void *);
+  CUresult (*cuEventCreate)(void **, unsigned);
+  CUresult (*cuEventRecord)(void *, void *);
+  CUresult (*cuEventSynchronize)(void *);
+  CUresult (*cuEventElapsedTime)(float *, void *, void *);
+  CUresult (*cuEventDestroy)(void *);
   CUresult (*cuGetErrorString)(CUresult, const char **) = nullptr;
+  std::vector<std::pair<void *, void *>> timed;
 };
 
-llvm::Expected<std::unique_ptr<Backend>> CudaBackend::open() {
+std::unique_ptr<Backend> CudaBackend::open(std::string &error) {
   void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
   if (!lib)
-    return failure(llvm::Twine("no NVIDIA GPU driver (cannot open "
+    return error = std::string("no NVIDIA GPU driver (cannot open "
                                "libcuda.so.1: ") +
-                   dlerror() + "); run with --emulate to use the CPU emulator");
+                   dlerror() + "); run with --emulate to use the CPU emulator",
+           nullptr;
   auto b = std::make_unique<CudaBackend>();
   bool ok =
       resolve(lib, "cuInit", b->cuInit) &&
@@ -188,21 +220,28 @@ llvm::Expected<std::unique_ptr<Backend>> CudaBackend::open() {
       resolve(lib, "cuMemAllocManaged", b->cuMemAllocManaged) &&
       resolve(lib, "cuMemFree_v2", b->cuMemFree) &&
       resolve(lib, "cuMemcpyAsync", b->cuMemcpyAsync) &&
-      resolve(lib, "cuMemsetD32Async", b->cuMemsetD32Async);
+      resolve(lib, "cuMemsetD32Async", b->cuMemsetD32Async) &&
+      resolve(lib, "cuEventCreate", b->cuEventCreate) &&
+      resolve(lib, "cuEventRecord", b->cuEventRecord) &&
+      resolve(lib, "cuEventSynchronize", b->cuEventSynchronize) &&
+      resolve(lib, "cuEventElapsedTime", b->cuEventElapsedTime) &&
+      resolve(lib, "cuEventDestroy_v2", b->cuEventDestroy);
   resolve(lib, "cuGetErrorString", b->cuGetErrorString);
   if (!ok)
-    return failure("libcuda.so.1 lacks a driver API function this runtime "
-                   "needs (driver too old?)");
+    return error = "libcuda.so.1 lacks a driver API function this runtime "
+                   "needs (driver too old?)",
+           nullptr;
   int device = 0;
   void *context = nullptr;
   if (CUresult r = b->cuInit(0))
-    return failure("no usable NVIDIA GPU (cuInit failed with " +
-                   llvm::Twine(r) +
-                   "); run with --emulate to use the CPU emulator");
+    return error = "no usable NVIDIA GPU (cuInit failed with " +
+                   std::to_string(r) +
+                   "); run with --emulate to use the CPU emulator",
+           nullptr;
   if (b->cuDeviceGet(&device, 0) ||
       b->cuDevicePrimaryCtxRetain(&context, device) ||
       b->cuCtxSetCurrent(context))
-    return failure("cannot create a context on GPU 0");
+    return error = "cannot create a context on GPU 0", nullptr;
   return std::unique_ptr<Backend>(std::move(b));
 }
 
@@ -212,7 +251,8 @@ llvm::Expected<std::unique_ptr<Backend>> CudaBackend::open() {
 
 class EmulatorBackend final : public Backend {
 public:
-  static llvm::Expected<std::unique_ptr<Backend>> open();
+  /// The back end, or null and `error` says why it is unavailable.
+  static std::unique_ptr<Backend> open(std::string &error);
 
   struct Module {
     cl_program program;
@@ -225,10 +265,11 @@ public:
   };
 
   void *moduleLoad(const void *data, size_t size) override {
+    std::string error;
     auto binary = retnet::emulator::decode(
-        llvm::StringRef(static_cast<const char *>(data), size));
+        std::string_view(static_cast<const char *>(data), size), error);
     if (!binary)
-      fatal("GPU emulator: " + llvm::toString(binary.takeError()));
+      fatal("GPU emulator: " + error);
     cl_int err;
     cl_program program = clCreateProgramWithIL(context, binary->spirv.data(),
                                                binary->spirv.size(), &err);
@@ -240,9 +281,8 @@ public:
       std::string log(n, '\0');
       clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, n,
                             log.data(), nullptr);
-      fatal(llvm::formatv("GPU emulator: building the kernels failed ({0}): "
-                          "{1}",
-                          r, log));
+      fatal("GPU emulator: building the kernels failed (" + std::to_string(r) +
+            "): " + log);
     }
     return new Module{program, std::move(*binary)};
   }
@@ -259,10 +299,10 @@ public:
         continue;
       cl_int err;
       cl_kernel kernel = clCreateKernel(m->program, name, &err);
-      check(err, llvm::Twine("creating kernel '") + name + "'");
+      check(err, std::string("creating kernel '") + name + "'");
       return new Function{kernel, k.arguments, name};
     }
-    fatal(llvm::Twine("GPU emulator: no kernel '") + name + "' in the module");
+    fatal(std::string("GPU emulator: no kernel '") + name + "' in the module");
   }
   void launch(void *function, const intptr_t g[3], const intptr_t b[3],
               int32_t smem, void *, void **params,
@@ -273,25 +313,39 @@ public:
             "' uses dynamic shared memory, which the emulator does not "
             "provide");
     if (paramsCount != f->arguments.size())
-      fatal(llvm::formatv("GPU emulator: kernel '{0}' takes {1} arguments, "
-                          "launched with {2}",
-                          f->name, f->arguments.size(), paramsCount));
+      fatal("GPU emulator: kernel '" + f->name + "' takes " +
+            std::to_string(f->arguments.size()) + " arguments, launched with " +
+            std::to_string(paramsCount));
     for (size_t i = 0; i < paramsCount; ++i) {
       const retnet::emulator::KernelArgument &a = f->arguments[i];
       cl_int err =
           a.pointer ? clSetKernelArgSVMPointer(f->kernel, i,
                                                *static_cast<void **>(params[i]))
                     : clSetKernelArg(f->kernel, i, a.size, params[i]);
-      check(err, llvm::formatv("setting argument {0} of '{1}'", i, f->name));
+      check(err,
+            "setting argument " + std::to_string(i) + " of '" + f->name + "'");
     }
     size_t global[3], local[3];
     for (int d = 0; d < 3; ++d) {
       local[d] = size_t(b[d]);
       global[d] = size_t(g[d]) * size_t(b[d]);
     }
+    if (timing)
+      check(clFinish(queue), "waiting");
+    auto start = std::chrono::steady_clock::now();
     check(clEnqueueNDRangeKernel(queue, f->kernel, 3, nullptr, global, local, 0,
                                  nullptr, nullptr),
           "launching '" + f->name + "'");
+    if (timing) {
+      check(clFinish(queue), "waiting");
+      timedMs += std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+    }
+  }
+  double kernelMilliseconds() override {
+    check(clFinish(queue), "waiting");
+    return std::exchange(timedMs, 0.0);
   }
   void *streamCreate() override { return queue; }
   void streamSynchronize(void *) override { check(clFinish(queue), "waiting"); }
@@ -314,15 +368,16 @@ public:
   }
 
 private:
-  void check(cl_int err, const llvm::Twine &what) {
+  void check(cl_int err, const std::string &what) {
     if (err != CL_SUCCESS)
       fatal("GPU emulator: " + what + " failed (OpenCL error " +
-            llvm::Twine(err) + ")");
+            std::to_string(err) + ")");
   }
 
   cl_context context = nullptr;
   cl_device_id device = nullptr;
   cl_command_queue queue = nullptr;
+  double timedMs = 0;
 
 #define RETNET_CL_FUNCTIONS(X)                                                 \
   X(clGetPlatformIDs)                                                          \
@@ -344,132 +399,121 @@ private:
   RETNET_CL_FUNCTIONS(RETNET_CL_MEMBER)
 };
 
-llvm::Expected<std::unique_ptr<Backend>> EmulatorBackend::open() {
+std::unique_ptr<Backend> EmulatorBackend::open(std::string &error) {
   // The set-up writes an ICD file naming the Intel OpenCL CPU runtime it
   // installed into the build folder; a user's own OCL_ICD_VENDORS wins.
   setenv("OCL_ICD_VENDORS", RETNET_EMULATOR_ICD_DIR, /*overwrite=*/0);
   void *lib = dlopen("libOpenCL.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!lib)
-    return failure(llvm::Twine("the GPU emulator needs an OpenCL loader "
+    return error = std::string("the GPU emulator needs an OpenCL loader "
                                "(libOpenCL.so.1: ") +
-                   dlerror() + "); run scripts/setup.sh");
+                   dlerror() + "); run scripts/setup.sh",
+           nullptr;
   auto b = std::make_unique<EmulatorBackend>();
   bool ok = true;
 #define RETNET_CL_RESOLVE(name) ok = ok && resolve(lib, #name, b->name);
   RETNET_CL_FUNCTIONS(RETNET_CL_RESOLVE)
   if (!ok)
-    return failure("the OpenCL loader lacks OpenCL 2.1 functions");
+    return error = "the OpenCL loader lacks OpenCL 2.1 functions", nullptr;
   cl_uint count = 0;
   cl_platform_id platforms[16];
   if (b->clGetPlatformIDs(16, platforms, &count) != CL_SUCCESS || count == 0)
-    return failure(llvm::Twine("no OpenCL platform: the GPU emulator's "
-                               "runtime is not installed (expected an ICD "
-                               "file in ") +
-                   RETNET_EMULATOR_ICD_DIR + "); run scripts/setup.sh");
+    return error = "no OpenCL platform: the GPU emulator's runtime is not "
+                   "installed (expected an ICD file in " RETNET_EMULATOR_ICD_DIR
+                   "); run scripts/setup.sh",
+           nullptr;
   for (cl_uint i = 0; i < count && !b->device; ++i) {
     char name[256] = {0};
     b->clGetPlatformInfo(platforms[i], CL_PLATFORM_NAME, sizeof(name) - 1, name,
                          nullptr);
-    if (!llvm::StringRef(name).contains("Intel"))
+    if (!std::strstr(name, "Intel"))
       continue;
     if (b->clGetDeviceIDs(platforms[i], CL_DEVICE_TYPE_CPU, 1, &b->device,
                           nullptr) != CL_SUCCESS)
       b->device = nullptr;
   }
   if (!b->device)
-    return failure("no Intel OpenCL CPU device: the GPU emulator needs "
-                   "Intel's OpenCL CPU runtime; run scripts/setup.sh");
+    return error = "no Intel OpenCL CPU device: the GPU emulator needs "
+                   "Intel's OpenCL CPU runtime; run scripts/setup.sh",
+           nullptr;
   cl_int err;
   b->context =
       b->clCreateContext(nullptr, 1, &b->device, nullptr, nullptr, &err);
   if (err != CL_SUCCESS)
-    return failure("cannot create an OpenCL context");
+    return error = "cannot create an OpenCL context", nullptr;
   b->queue = b->clCreateCommandQueueWithProperties(b->context, b->device,
                                                    nullptr, &err);
   if (err != CL_SUCCESS)
-    return failure("cannot create an OpenCL queue");
+    return error = "cannot create an OpenCL queue", nullptr;
   return std::unique_ptr<Backend>(std::move(b));
 }
 
 std::mutex selectMutex;
 std::unique_ptr<Backend> active;
-GpuBackend activeKind;
+int activeKind;
+std::string selectError;
 
+/// The open back end; host code loaded before any was selected (ahead-of-
+/// time artifacts load their kernels when loaded) gets RETNET_GPU_BACKEND's.
 Backend &backend() {
-  if (!active)
-    fatal("compiled GPU code ran without a GPU back end (no --target cuda)");
+  if (!active) {
+    const char *name = std::getenv("RETNET_GPU_BACKEND");
+    bool emulator = name && std::strcmp(name, "emulator") == 0;
+    if (name && !emulator && std::strcmp(name, "cuda") != 0)
+      fatal(std::string("RETNET_GPU_BACKEND is '") + name +
+            "'; expected 'cuda' or 'emulator'");
+    if (const char *why = retnetGpuSelectBackend(emulator ? RETNET_GPU_EMULATOR
+                                                          : RETNET_GPU_CUDA))
+      fatal(why);
+  }
   return *active;
 }
 } // namespace
 
-llvm::Error retnet::runtime::selectGpuBackend(GpuBackend kind) {
+const char *retnetGpuSelectBackend(int kind) {
   std::lock_guard<std::mutex> lock(selectMutex);
   if (active)
-    return kind == activeKind
-               ? llvm::Error::success()
-               : failure("a different GPU back end is already in use");
-  auto opened =
-      kind == GpuBackend::Cuda ? CudaBackend::open() : EmulatorBackend::open();
-  if (!opened)
-    return opened.takeError();
-  active = std::move(*opened);
+    return kind == activeKind ? nullptr
+                              : "a different GPU back end is already in use";
+  if (kind != RETNET_GPU_CUDA && kind != RETNET_GPU_EMULATOR)
+    return "no such GPU back end";
+  active = kind == RETNET_GPU_CUDA ? CudaBackend::open(selectError)
+                                   : EmulatorBackend::open(selectError);
+  if (!active)
+    return selectError.c_str();
   activeKind = kind;
-  return llvm::Error::success();
+  return nullptr;
 }
 
-extern "C" {
-static void *mgpuModuleLoad(void *data, size_t size) {
+void retnetGpuSetTiming(bool enabled) { backend().setTiming(enabled); }
+double retnetGpuKernelMilliseconds() { return backend().kernelMilliseconds(); }
+
+void *mgpuModuleLoad(void *data, size_t size) {
   return backend().moduleLoad(data, size);
 }
-static void mgpuModuleUnload(void *module) { backend().moduleUnload(module); }
-static void *mgpuModuleGetFunction(void *module, const char *name) {
+void mgpuModuleUnload(void *module) { backend().moduleUnload(module); }
+void *mgpuModuleGetFunction(void *module, const char *name) {
   return backend().moduleGetFunction(module, name);
 }
-static void mgpuLaunchKernel(void *fn, intptr_t gx, intptr_t gy, intptr_t gz,
-                             intptr_t bx, intptr_t by, intptr_t bz,
-                             int32_t smem, void *stream, void **params, void **,
-                             size_t paramsCount) {
+void mgpuLaunchKernel(void *fn, intptr_t gx, intptr_t gy, intptr_t gz,
+                      intptr_t bx, intptr_t by, intptr_t bz, int32_t smem,
+                      void *stream, void **params, void **,
+                      size_t paramsCount) {
   intptr_t grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};
   backend().launch(fn, grid, block, smem, stream, params, paramsCount);
 }
-static void *mgpuStreamCreate() { return backend().streamCreate(); }
-static void mgpuStreamSynchronize(void *stream) {
+void *mgpuStreamCreate() { return backend().streamCreate(); }
+void mgpuStreamSynchronize(void *stream) {
   backend().streamSynchronize(stream);
 }
-static void mgpuStreamDestroy(void *stream) { backend().streamDestroy(stream); }
-static void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
+void mgpuStreamDestroy(void *stream) { backend().streamDestroy(stream); }
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
   return backend().memAlloc(bytes, stream, hostShared);
 }
-static void mgpuMemFree(void *ptr, void *stream) {
-  backend().memFree(ptr, stream);
-}
-static void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
+void mgpuMemFree(void *ptr, void *stream) { backend().memFree(ptr, stream); }
+void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
   backend().memcpy(dst, src, bytes, stream);
 }
-static void mgpuMemset32(void *dst, uint32_t value, size_t count,
-                         void *stream) {
+void mgpuMemset32(void *dst, uint32_t value, size_t count, void *stream) {
   backend().memset32(dst, value, count, stream);
-}
-}
-
-void retnet::runtime::registerGpuRuntime(mlir::ExecutionEngine &engine) {
-  engine.registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    auto add = [&](llvm::StringRef name, auto *fn) {
-      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
-                                 llvm::JITSymbolFlags::Exported};
-    };
-    add("mgpuModuleLoad", &mgpuModuleLoad);
-    add("mgpuModuleUnload", &mgpuModuleUnload);
-    add("mgpuModuleGetFunction", &mgpuModuleGetFunction);
-    add("mgpuLaunchKernel", &mgpuLaunchKernel);
-    add("mgpuStreamCreate", &mgpuStreamCreate);
-    add("mgpuStreamSynchronize", &mgpuStreamSynchronize);
-    add("mgpuStreamDestroy", &mgpuStreamDestroy);
-    add("mgpuMemAlloc", &mgpuMemAlloc);
-    add("mgpuMemFree", &mgpuMemFree);
-    add("mgpuMemcpy", &mgpuMemcpy);
-    add("mgpuMemset32", &mgpuMemset32);
-    return symbols;
-  });
 }

@@ -12,6 +12,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/TargetSelect.h"
 
@@ -83,6 +84,34 @@ npy::Array readResult(const int64_t *desc, RankedTensorType type) {
 
 bool isScalar(Type t) {
   return isa<IndexType>(t) || t.isInteger(64) || t.isInteger(32);
+}
+
+/// Resolves the functions compiled code calls into libretnet_runtime.so
+/// (memref allocation, the mgpu* GPU runtime) for the JIT.
+void registerRuntimeSymbols(ExecutionEngine &engine) {
+  engine.registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](llvm::StringRef name, auto *fn) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
+    add("_mlir_memref_to_llvm_aligned_alloc",
+        &_mlir_memref_to_llvm_aligned_alloc);
+    add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
+    add("mgpuModuleLoad", &mgpuModuleLoad);
+    add("mgpuModuleUnload", &mgpuModuleUnload);
+    add("mgpuModuleGetFunction", &mgpuModuleGetFunction);
+    add("mgpuLaunchKernel", &mgpuLaunchKernel);
+    add("mgpuStreamCreate", &mgpuStreamCreate);
+    add("mgpuStreamSynchronize", &mgpuStreamSynchronize);
+    add("mgpuStreamDestroy", &mgpuStreamDestroy);
+    add("mgpuMemAlloc", &mgpuMemAlloc);
+    add("mgpuMemFree", &mgpuMemFree);
+    add("mgpuMemcpy", &mgpuMemcpy);
+    add("mgpuMemset32", &mgpuMemset32);
+    return symbols;
+  });
 }
 } // namespace
 
@@ -206,8 +235,7 @@ JitModule::load(ModuleOp module, const Options &options) {
   if (!engine)
     return engine.takeError();
   jit->engine = std::move(*engine);
-  registerMemrefAllocator(*jit->engine);
-  registerGpuRuntime(*jit->engine);
+  registerRuntimeSymbols(*jit->engine);
   // Materialise (code-generate) every entry point now, so that load() and
   // not the first call pays for LLVM's code generation.
   for (const auto &entry : jit->signatures)

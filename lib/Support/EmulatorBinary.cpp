@@ -15,22 +15,22 @@ void put32(std::string &out, uint32_t v) {
 
 class Reader {
 public:
-  explicit Reader(llvm::StringRef bytes) : rest(bytes) {}
+  explicit Reader(std::string_view bytes) : rest(bytes) {}
   bool get32(uint32_t &v) {
     if (rest.size() < sizeof(v))
       return false;
     std::memcpy(&v, rest.data(), sizeof(v));
-    rest = rest.drop_front(sizeof(v));
+    rest.remove_prefix(sizeof(v));
     return true;
   }
   bool getBytes(uint32_t n, std::string &out) {
     if (rest.size() < n)
       return false;
-    out = rest.take_front(n).str();
-    rest = rest.drop_front(n);
+    out = std::string(rest.substr(0, n));
+    rest.remove_prefix(n);
     return true;
   }
-  llvm::StringRef rest;
+  std::string_view rest;
 };
 } // namespace
 
@@ -49,15 +49,16 @@ std::string retnet::emulator::encode(const Binary &binary) {
   return out;
 }
 
-llvm::Expected<Binary> retnet::emulator::decode(llvm::StringRef bytes) {
-  auto bad = [](const char *what) {
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        llvm::Twine("not a kernel object for the GPU emulator: ") + what);
+std::optional<Binary> retnet::emulator::decode(std::string_view bytes,
+                                               std::string &error) {
+  auto bad = [&](const char *what) -> std::optional<Binary> {
+    error = std::string("not a kernel object for the GPU emulator: ") + what;
+    return std::nullopt;
   };
-  if (!bytes.starts_with(llvm::StringRef(kMagic, sizeof(kMagic))))
+  std::string_view magic(kMagic, sizeof(kMagic));
+  if (bytes.substr(0, magic.size()) != magic)
     return bad("wrong magic (compiled for a real GPU?)");
-  Reader r(bytes.drop_front(sizeof(kMagic)));
+  Reader r(bytes.substr(magic.size()));
   Binary binary;
   uint32_t kernels;
   if (!r.get32(kernels) || kernels > r.rest.size())

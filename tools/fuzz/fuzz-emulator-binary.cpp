@@ -9,13 +9,12 @@
 #include "retnet/Support/EmulatorBinary.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  llvm::StringRef bytes(reinterpret_cast<const char *>(data), size);
-  llvm::Expected<retnet::emulator::Binary> binary =
-      retnet::emulator::decode(bytes);
-  if (!binary) {
-    llvm::consumeError(binary.takeError());
+  std::string_view bytes(reinterpret_cast<const char *>(data), size);
+  std::string error;
+  std::optional<retnet::emulator::Binary> binary =
+      retnet::emulator::decode(bytes, error);
+  if (!binary)
     return 0;
-  }
   size_t total = binary->spirv.size();
   for (const retnet::emulator::Kernel &k : binary->kernels)
     total += k.name.size() + 4 * k.arguments.size();

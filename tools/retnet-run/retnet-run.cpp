@@ -214,9 +214,9 @@ int run() {
     return fail("--emulate needs --target cuda");
   if (target == Target::Cuda) {
     // The back end must be open before the module's kernels are loaded.
-    if (llvm::Error e = rt::selectGpuBackend(emulate ? rt::GpuBackend::Emulator
-                                                     : rt::GpuBackend::Cuda))
-      return fail(llvm::toString(std::move(e)));
+    if (const char *why = retnetGpuSelectBackend(emulate ? RETNET_GPU_EMULATOR
+                                                         : RETNET_GPU_CUDA))
+      return fail(why);
     PassManager pm(&context);
     retnet::CudaPipelineOptions cuda;
     cuda.chip = chip;

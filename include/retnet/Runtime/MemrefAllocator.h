@@ -1,20 +1,30 @@
-//===- MemrefAllocator.h - allocations of JIT-compiled code -----*- C++ -*-===//
+/*===- MemrefAllocator.h - allocations of compiled code -----------*- C -*-===*\
+|*                                                                            *|
+|* Code lowered with `finalize-memref-to-llvm{use-generic-functions=true}`    *|
+|* (every pipeline here) allocates through these three functions. A failed    *|
+|* allocation prints "error: out of memory allocating N bytes" and exits with *|
+|* status 1 instead of handing compiled code a null pointer. Buffers are      *|
+|* released with free. Part of libretnet_runtime.so (no LLVM or MLIR).        *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
 #ifndef RETNET_RUNTIME_MEMREFALLOCATOR_H
 #define RETNET_RUNTIME_MEMREFALLOCATOR_H
 
-namespace mlir {
-class ExecutionEngine;
-} // namespace mlir
+#include <stdint.h>
 
-namespace retnet::runtime {
+#define RETNET_RUNTIME_EXPORT __attribute__((visibility("default")))
 
-/// Defines the allocation functions that code lowered with
-/// `finalize-memref-to-llvm{use-generic-functions=true}` calls
-/// (`_mlir_memref_to_llvm_{alloc,aligned_alloc,free}`) in `engine`. An
-/// allocation that fails prints "error: out of memory allocating N bytes"
-/// and exits with status 1. Buffers are released with std::free.
-void registerMemrefAllocator(mlir::ExecutionEngine &engine);
+#ifdef __cplusplus
+extern "C" {
+#endif
 
-} // namespace retnet::runtime
+RETNET_RUNTIME_EXPORT void *_mlir_memref_to_llvm_alloc(uint64_t bytes);
+RETNET_RUNTIME_EXPORT void *
+_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment, uint64_t bytes);
+RETNET_RUNTIME_EXPORT void _mlir_memref_to_llvm_free(void *ptr);
 
-#endif // RETNET_RUNTIME_MEMREFALLOCATOR_H
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RETNET_RUNTIME_MEMREFALLOCATOR_H */

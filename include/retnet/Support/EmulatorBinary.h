@@ -9,11 +9,10 @@
 #ifndef RETNET_SUPPORT_EMULATORBINARY_H
 #define RETNET_SUPPORT_EMULATORBINARY_H
 
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
-
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace retnet::emulator {
@@ -36,8 +35,9 @@ struct Binary {
 /// The object's bytes: a magic, the kernel table, the SPIR-V.
 std::string encode(const Binary &binary);
 
-/// Reads an object written by encode(); an error for anything else.
-llvm::Expected<Binary> decode(llvm::StringRef bytes);
+/// Reads an object written by encode(); for anything else, nothing and
+/// `error` says why. (No LLVM types: the GPU runtime needs no LLVM.)
+std::optional<Binary> decode(std::string_view bytes, std::string &error);
 
 } // namespace retnet::emulator
 
