@@ -449,7 +449,9 @@ std::unique_ptr<Backend> EmulatorBackend::open(std::string &error) {
 }
 
 std::mutex selectMutex;
-std::unique_ptr<Backend> active;
+/// Never destroyed: ahead-of-time host code unloads its kernels from static
+/// destructors, which may run after this library's own.
+Backend *active = nullptr;
 int activeKind;
 std::string selectError;
 
@@ -477,8 +479,9 @@ const char *retnetGpuSelectBackend(int kind) {
                               : "a different GPU back end is already in use";
   if (kind != RETNET_GPU_CUDA && kind != RETNET_GPU_EMULATOR)
     return "no such GPU back end";
-  active = kind == RETNET_GPU_CUDA ? CudaBackend::open(selectError)
-                                   : EmulatorBackend::open(selectError);
+  active = (kind == RETNET_GPU_CUDA ? CudaBackend::open(selectError)
+                                    : EmulatorBackend::open(selectError))
+               .release();
   if (!active)
     return selectError.c_str();
   activeKind = kind;
