@@ -32,10 +32,16 @@ func.func @prefill(%q: tensor<4x8x256x128xf16>, %k: tensor<4x8x256x128xf16>,
 // rows 50 mma.sync (16 scores, 16 cross term, 2 P V, 16 state update).
 // SM80: gpu.binary @forward_kernel [#gpu.object<#nvvm.target<chip = "sm_80"
 // SM90: gpu.binary @forward_kernel [#gpu.object<#nvvm.target<chip = "sm_90"
+// Q, K and V tiles staged through shared memory by cp.async, fragments
+// read by ldmatrix (transposed for V and the state update's K).
 //  PTX-SAME: .entry forward_kernel(
 //  PTX-SAME: forward_kernel_param_71
 //   PTX-NOT: forward_kernel_param_72
+//  PTX-SAME: cp.async.ca.shared.global
+//  PTX-SAME: cp.async.wait_group {{\\09}}1;
+//  PTX-SAME: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 //  PTX-SAME: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+//  PTX-SAME: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 
 // PTXAS: binary forward_kernel sm_{{80|90}}
 // PTXAS: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads

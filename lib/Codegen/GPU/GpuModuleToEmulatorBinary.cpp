@@ -22,6 +22,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include <functional>
 
 namespace retnet::gpu {
 #define GEN_PASS_DEF_GPUMODULETOEMULATORBINARYPASS
@@ -164,24 +165,47 @@ llvm::StringMap<std::string> retarget(llvm::Module &m) {
 /// them) are kept as their 16 bits (i16) and converted by bit manipulation,
 /// as arith-expand does: extension is a shift, truncation rounds to nearest
 /// even (NaN stays a quiet NaN), a bit cast casts the bits, a vector is
-/// built of the elements' bits. Fails on a bf16 value used otherwise than
-/// loaded, stored, selected, extended, truncated, bit cast or inserted into
-/// a vector.
+/// built of (and read as) the elements' bits. Fails on a bf16 value used
+/// otherwise than loaded, stored, selected, extended, truncated, bit cast,
+/// inserted into or extracted from a vector.
 llvm::Error lowerBFloat16(llvm::Module &m) {
   llvm::LLVMContext &ctx = m.getContext();
   llvm::Type *bf16 = llvm::Type::getBFloatTy(ctx),
              *i16 = llvm::Type::getInt16Ty(ctx),
              *i32 = llvm::Type::getInt32Ty(ctx),
              *f32 = llvm::Type::getFloatTy(ctx);
-  // The type holding the bits of a bf16 type, or null.
-  auto bitsType = [&](llvm::Type *t) -> llvm::Type * {
+  // The type holding the bits of a type with bf16 in it (bf16, vectors and
+  // arrays of them), or null.
+  std::function<llvm::Type *(llvm::Type *)> bitsType =
+      [&](llvm::Type *t) -> llvm::Type * {
     if (t == bf16)
       return i16;
     if (auto *v = llvm::dyn_cast<llvm::VectorType>(t);
         v && v->getElementType() == bf16)
       return llvm::VectorType::get(i16, v->getElementCount());
+    if (auto *a = llvm::dyn_cast<llvm::ArrayType>(t))
+      if (llvm::Type *e = bitsType(a->getElementType()))
+        return llvm::ArrayType::get(e, a->getNumElements());
     return nullptr;
   };
+  // Globals of bf16 (shared-memory tiles) hold their bits; opaque pointers
+  // and the rewritten GEPs below need nothing else.
+  for (llvm::GlobalVariable &g : llvm::make_early_inc_range(m.globals())) {
+    llvm::Type *t = bitsType(g.getValueType());
+    if (!t)
+      continue;
+    if (g.hasInitializer() && !llvm::isa<llvm::UndefValue>(g.getInitializer()))
+      return llvm::createStringError(
+          "an initialised bf16 global the emulator cannot represent");
+    auto *bitsGlobal = new llvm::GlobalVariable(
+        m, t, g.isConstant(), g.getLinkage(),
+        g.hasInitializer() ? llvm::UndefValue::get(t) : nullptr, "", nullptr,
+        g.getThreadLocalMode(), g.getAddressSpace());
+    bitsGlobal->takeName(&g);
+    bitsGlobal->setAlignment(g.getAlign());
+    g.replaceAllUsesWith(bitsGlobal);
+    g.eraseFromParent();
+  }
   for (llvm::Function &f : m) {
     llvm::DenseMap<llvm::Value *, llvm::Value *> bits;
     SmallVector<llvm::Instruction *> dead;
@@ -270,13 +294,49 @@ llvm::Error lowerBFloat16(llvm::Module &m) {
                 "a bf16 select the emulator cannot represent");
           bits[select] = b.CreateSelect(select->getCondition(), x, y);
           dead.push_back(select);
+        } else if (auto *extract =
+                       llvm::dyn_cast<llvm::ExtractElementInst>(&inst);
+                   extract && extract->getType() == bf16) {
+          llvm::Value *vec = bitsOf(extract->getVectorOperand());
+          if (!vec)
+            return llvm::createStringError(
+                "a bf16 vector the emulator cannot represent");
+          bits[extract] =
+              b.CreateExtractElement(vec, extract->getIndexOperand());
+          dead.push_back(extract);
+        } else if (auto *insert = llvm::dyn_cast<llvm::InsertValueInst>(&inst);
+                   insert && bitsType(insert->getType())) {
+          llvm::Value *agg = bitsOf(insert->getAggregateOperand()),
+                      *elem = insert->getInsertedValueOperand();
+          if (bitsType(elem->getType()))
+            elem = bitsOf(elem);
+          if (!agg || !elem)
+            return llvm::createStringError(
+                "a bf16 aggregate the emulator cannot represent");
+          bits[insert] = b.CreateInsertValue(agg, elem, insert->getIndices());
+          dead.push_back(insert);
+        } else if (auto *extract =
+                       llvm::dyn_cast<llvm::ExtractValueInst>(&inst);
+                   extract &&
+                   bitsType(extract->getAggregateOperand()->getType())) {
+          llvm::Value *agg = bitsOf(extract->getAggregateOperand());
+          if (!agg)
+            return llvm::createStringError(
+                "a bf16 aggregate the emulator cannot represent");
+          llvm::Value *part = b.CreateExtractValue(agg, extract->getIndices());
+          if (bitsType(extract->getType()))
+            bits[extract] = part;
+          else
+            extract->replaceAllUsesWith(part);
+          dead.push_back(extract);
         } else if (bitsType(inst.getType()) ||
                    llvm::any_of(inst.operands(), [&](llvm::Use &u) {
                      return bitsType(u->getType());
                    })) {
           if (!llvm::isa<llvm::LoadInst, llvm::StoreInst, llvm::FPExtInst,
                          llvm::FPTruncInst, llvm::BitCastInst, llvm::SelectInst,
-                         llvm::InsertElementInst>(inst))
+                         llvm::InsertElementInst, llvm::ExtractElementInst,
+                         llvm::InsertValueInst, llvm::ExtractValueInst>(inst))
             return llvm::createStringError(
                 llvm::Twine("bf16 values in '") + inst.getOpcodeName() +
                 "' are not supported by the GPU emulator");

@@ -42,6 +42,11 @@ void __retnet_nvvm_barrier_cta_sync_aligned_all(uint id) {
 void __retnet_nvvm_barrier_cta_sync_all(uint id) {
   barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
 }
+// bar.warp.sync (__syncwarp) with a full mask: the warp's work items, and
+// their shared-memory accesses.
+void __retnet_nvvm_bar_warp_sync(uint mask) {
+  sub_group_barrier(CLK_LOCAL_MEM_FENCE);
+}
 
 // Warp shuffles (the mask is all lanes in the kernels this compiler emits;
 // the clamp operand is implied by the sub-group size).
@@ -166,21 +171,18 @@ float4 __retnet_nvvm_mma_m16n8k16_row_col_bf16(uint a0, uint a1, uint a2,
 static uint ldmatrix_reg(__local const ushort *p, uint i, bool trans) {
   uint lane = get_sub_group_local_id();
   ulong mine = (ulong)p;
-  ushort lo, hi;
   if (!trans) {
-    __local const ushort *row =
-        (__local const ushort *)sub_group_shuffle(mine, 8 * i + lane / 4);
-    lo = row[2 * (lane % 4)];
-    hi = row[2 * (lane % 4) + 1];
-  } else {
-    __local const ushort *r0 = (__local const ushort *)sub_group_shuffle(
-        mine, 8 * i + 2 * (lane % 4));
-    __local const ushort *r1 = (__local const ushort *)sub_group_shuffle(
-        mine, 8 * i + 2 * (lane % 4) + 1);
-    lo = r0[lane / 4];
-    hi = r1[lane / 4];
+    // Columns 2 (l % 4) and 2 (l % 4) + 1: one aligned 32-bit word of the
+    // row (rows are 16-byte aligned, as ldmatrix requires).
+    __local const uint *row =
+        (__local const uint *)sub_group_shuffle(mine, 8 * i + lane / 4);
+    return row[lane % 4];
   }
-  return (uint)lo | ((uint)hi << 16);
+  __local const ushort *r0 =
+      (__local const ushort *)sub_group_shuffle(mine, 8 * i + 2 * (lane % 4));
+  __local const ushort *r1 = (__local const ushort *)sub_group_shuffle(
+      mine, 8 * i + 2 * (lane % 4) + 1);
+  return (uint)r0[lane / 4] | ((uint)r1[lane / 4] << 16);
 }
 
 #define LDMATRIX(suffix, trans)                                                \
@@ -199,3 +201,17 @@ static uint ldmatrix_reg(__local const ushort *p, uint i, bool trans) {
   }
 LDMATRIX(, false)
 LDMATRIX(_trans, true)
+
+// cp.async.ca.shared.global [dst], [src], 16, src-size: copies src-size
+// bytes and zero-fills the rest of the 16. The emulator copies at once, so
+// commit_group and wait_group have nothing to wait for: it checks where
+// asynchronous copies land and their zero-fill, not that a kernel waits
+// for them (the barrier after the wait is checked as any barrier is).
+void __retnet_nvvm_cp_async_ca_shared_global_16_s(__local uchar *dst,
+                                                  __global const uchar *src,
+                                                  uint bytes) {
+  for (uint i = 0; i < 16; ++i)
+    dst[i] = i < bytes ? src[i] : 0;
+}
+void __retnet_nvvm_cp_async_commit_group(void) {}
+void __retnet_nvvm_cp_async_wait_group(int pending) {}

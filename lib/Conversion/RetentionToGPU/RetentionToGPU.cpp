@@ -74,14 +74,16 @@ public:
   /// A gpu.launch of `gridX` x `gridY` blocks of one warp after the copies,
   /// its body built by `body` (which may leave the insertion point anywhere).
   void launch(int64_t gridX, int64_t gridY,
-              llvm::function_ref<void(gpu::LaunchOp)> body) {
+              llvm::function_ref<void(gpu::LaunchOp)> body,
+              TypeRange workgroup = {}) {
     auto index = [&](int64_t x) {
       return arith::ConstantIndexOp::create(b, loc, x).getResult();
     };
     Value one = index(1);
-    auto op = gpu::LaunchOp::create(
-        b, loc, index(gridX), index(gridY), one, index(kWarp), one, one,
-        /*dynamicSharedMemorySize=*/nullptr, tokenType(), ValueRange{token});
+    auto op = gpu::LaunchOp::create(b, loc, index(gridX), index(gridY), one,
+                                    index(kWarp), one, one,
+                                    /*dynamicSharedMemorySize=*/nullptr,
+                                    tokenType(), ValueRange{token}, workgroup);
     token = op.getAsyncToken();
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&op.getBody().front());
@@ -251,7 +253,8 @@ public:
   WarpMma(OpBuilder &b, Location loc, gpu::LaunchOp launch, int64_t H,
           Type elem)
       : b(b), loc(loc), elem(elem) {
-    Value bh = launch.getBlockIds().x, lane = launch.getThreadIds().x;
+    Value bh = launch.getBlockIds().x;
+    lane = launch.getThreadIds().x;
     batch = arith::DivUIOp::create(b, loc, bh, index(H));
     head = arith::RemUIOp::create(b, loc, bh, index(H));
     g = arith::DivUIOp::create(b, loc, lane, index(4));
@@ -332,6 +335,26 @@ public:
     }
     return vector::FromElementsOp::create(b, loc, VectorType::get({regs}, i32),
                                           words);
+  }
+  /// Synchronises the warp, which is the whole block, and orders its
+  /// shared-memory accesses (__syncwarp: on the emulator a sub-group
+  /// barrier, much cheaper there than a work-group barrier).
+  void syncWarp() {
+    NVVM::SyncWarpOp::create(
+        b, loc, arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-1)));
+  }
+  /// The four 8 x 8 matrices ldmatrix.x4 (.trans) reads from `tiles` at
+  /// this lane's row address `indices`, as 8 elements in register order.
+  SmallVector<Value> ldmatrix(Value tiles, ValueRange indices, bool transpose) {
+    Value regs = nvgpu::LdMatrixOp::create(
+        b, loc, VectorType::get({4, 2}, elem), tiles, indices,
+        b.getBoolAttr(transpose), b.getI32IntegerAttr(4));
+    SmallVector<Value> out;
+    for (int64_t r = 0; r < 4; ++r)
+      for (int64_t e = 0; e < 2; ++e)
+        out.push_back(
+            vector::ExtractOp::create(b, loc, regs, ArrayRef<int64_t>{r, e}));
+    return out;
   }
   /// D = A B + C on mma.sync m16n8k16 with f32 accumulators.
   Value mma(Value a, Value bFrag, Value c) {
@@ -451,7 +474,7 @@ public:
   Location loc;
   Type elem;
   VectorType accType;
-  Value batch, head, g, t2, logDecay, zero, zeroAcc;
+  Value lane, batch, head, g, t2, logDecay, zero, zeroAcc;
 };
 
 /// Stores output accumulators (tile jv, element (r, e) at acc[4 jv + 2r + e]:
@@ -613,10 +636,19 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
         dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
     Value state =
         dev.alloc(MemRefType::get(sType.getShape(), sType.getElementType()));
-    dev.launch(B * H, Dv / 16, [&](gpu::LaunchOp launch) {
-      buildKernel(rewriter, loc, op, launch, {q, k, v, ld, init, out, state},
-                  {H, T, Dk});
-    });
+    // Two stages of the chunk's Q and K tiles and V columns in shared
+    // memory.
+    auto shared = gpu::AddressSpaceAttr::get(rewriter.getContext(),
+                                             gpu::AddressSpace::Workgroup);
+    Type elem = qType.getElementType();
+    Type qkTiles = MemRefType::get({2, 16, Dk}, elem, nullptr, shared);
+    Type vTiles = MemRefType::get({2, 16, 16}, elem, nullptr, shared);
+    dev.launch(B * H, Dv / 16,
+               [&](gpu::LaunchOp launch) {
+                 buildKernel(rewriter, loc, op, launch,
+                             {q, k, v, ld, init, out, state}, {H, T, Dk});
+               },
+               {qkTiles, qkTiles, vTiles});
     Value oHost = dev.download(out), sHost = dev.download(state);
     dev.finish();
     auto toTensor = [&](Value host, Type type) -> Value {
@@ -625,6 +657,46 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
     };
     rewriter.replaceOp(op, {toTensor(oHost, oType), toTensor(sHost, sType)});
     return success();
+  }
+
+  /// Copies chunk `chunk` (16 rows of q and k, and of v's 16 columns from
+  /// `col0`) into stage `stage` of the shared tiles with cp.async, 16 bytes
+  /// per copy, rows past `rows` zero-filled (their source clamped to a valid
+  /// row, zero bytes read); returns the committed group.
+  static Value copyChunk(WarpMma &w, Value q, Value k, Value v, Value qS,
+                         Value kS, Value vS, Value chunk, Value stage,
+                         Value col0, int64_t rows, int64_t Dk) {
+    OpBuilder &b = w.b;
+    Location loc = w.loc;
+    SmallVector<Value> copies;
+    auto copy = [&](Value src, Value tiles, Value row, Value srcCol,
+                    Value dstCol) {
+      Value global = w.add(w.mulc(chunk, 16), row);
+      Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                           global, w.index(rows));
+      Value clamped = arith::MinUIOp::create(b, loc, global, w.index(rows - 1));
+      Value count =
+          arith::SelectOp::create(b, loc, inside, w.index(8), w.index(0));
+      copies.push_back(nvgpu::DeviceAsyncCopyOp::create(
+          b, loc, tiles, ValueRange{stage, row, dstCol}, src,
+          ValueRange{w.batch, w.head, clamped, srcCol}, b.getIndexAttr(8),
+          count, /*bypassL1=*/nullptr));
+    };
+    // q and k: 16 rows of Dk / 8 copies, Dk / 16 per lane.
+    for (int64_t n = 0; n < Dk / 16; ++n) {
+      Value id = w.addc(w.lane, 32 * n);
+      Value row = arith::DivUIOp::create(b, loc, id, w.index(Dk / 8));
+      Value col =
+          w.mulc(arith::RemUIOp::create(b, loc, id, w.index(Dk / 8)), 8);
+      copy(q, qS, row, col, col);
+      copy(k, kS, row, col, col);
+    }
+    // v: 16 rows of 2 copies, one per lane.
+    Value row = arith::DivUIOp::create(b, loc, w.lane, w.index(2));
+    Value col = w.mulc(arith::RemUIOp::create(b, loc, w.lane, w.index(2)), 8);
+    copy(v, vS, row, w.add(col0, col), col);
+    return nvgpu::DeviceAsyncCreateGroupOp::create(
+        b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), copies);
   }
 
   /// `buffers`: q, k, v, log-decay, initial state (or null), out, state.
@@ -650,24 +722,61 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
         for (int64_t e = 0; e < 2; ++e)
           initial.push_back(init ? w.load(init, stateRow(j, e), stateCol(r))
                                  : w.zero);
+    Value qS = launch.getWorkgroupAttributions()[0],
+          kS = launch.getWorkgroupAttributions()[1],
+          vS = launch.getWorkgroupAttributions()[2];
+    copyChunk(w, q, k, v, qS, kS, vS, w.index(0), w.index(0), col0, T, Dk);
     auto chunks = scf::ForOp::create(b, loc, w.index(0), w.index((T + 15) / 16),
                                      w.index(1), initial);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(chunks.getBody());
       ValueRange s = chunks.getRegionIterArgs();
-      Value n0 = w.mulc(chunks.getInductionVar(), 16);
+      Value chunk = chunks.getInductionVar();
+      Value n0 = w.mulc(chunk, 16);
       Value len = arith::MinUIOp::create(
           b, loc, arith::SubIOp::create(b, loc, w.index(T), n0), w.index(16));
-      // The cross term (Q * xi) S, one k step with each A fragment of Q.
+      // Prefetch the next chunk into the other stage (past the end: zeros,
+      // never read), wait for this chunk's copies (at most one group in
+      // flight), make every lane's copies visible.
+      Value stage = arith::RemUIOp::create(b, loc, chunk, w.index(2));
+      Value group = copyChunk(w, q, k, v, qS, kS, vS, w.addc(chunk, 1),
+                              arith::SubIOp::create(b, loc, w.index(1), stage),
+                              col0, T, Dk);
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, group, b.getI32IntegerAttr(1));
+      w.syncWarp();
+
+      // Fragments by ldmatrix. Lane l gives the row address l % 8 of matrix
+      // l / 8; matrices ordered (rows 0-7, 8-15) x (columns 0-7, 8-15)
+      // row-major (A order) or column-major (B order).
+      Value i = arith::DivUIOp::create(b, loc, w.lane, w.index(8));
+      Value r8 = arith::RemUIOp::create(b, loc, w.lane, w.index(8));
+      Value rowA = arith::RemUIOp::create(b, loc, w.lane, w.index(16));
+      Value colA =
+          w.mulc(arith::DivUIOp::create(b, loc, w.lane, w.index(16)), 8);
+      Value rowB =
+          w.add(w.mulc(arith::DivUIOp::create(b, loc, i, w.index(2)), 8), r8);
+      Value colB = w.mulc(arith::RemUIOp::create(b, loc, i, w.index(2)), 8);
+      auto load = [&](Value tiles, Value row, Value col, bool transpose) {
+        return w.ldmatrix(tiles, {stage, row, col}, transpose);
+      };
+
+      // The scores Q K^T and the cross term (Q * xi) S, per k step.
       Value xi[2] = {w.decay(w.addc(w.g, 1)), w.decay(w.addc(w.g, 9))};
-      std::array<Value, 2> o = {w.zeroAcc, w.zeroAcc};
-      auto cross = [&](ArrayRef<Value> qs, int64_t kk) {
+      std::array<Value, 2> o = {w.zeroAcc, w.zeroAcc}, scores = o;
+      for (int64_t kk = 0; kk < Dk; kk += 16) {
+        SmallVector<Value> qs = load(qS, rowA, w.addc(colA, kk), false);
+        Value a = w.fragment(qs, 4);
+        SmallVector<Value> ks = load(kS, rowB, w.addc(colB, kk), false);
+        for (int64_t j = 0; j < 2; ++j)
+          scores[j] = w.mma(
+              a, w.fragment(ArrayRef<Value>(ks).slice(4 * j, 4), 2), scores[j]);
+        // Q * xi: registers 0, 2 hold row g, 1, 3 row g + 8.
         SmallVector<Value> scaled;
-        for (auto [i, x] : llvm::enumerate(qs))
+        for (auto [n, x] : llvm::enumerate(qs))
           scaled.push_back(w.toElem(
-              arith::MulFOp::create(b, loc, w.toF32(x), xi[(i / 2) % 2])));
-        Value a = w.fragment(scaled, 4);
+              arith::MulFOp::create(b, loc, w.toF32(x), xi[(n / 2) % 2])));
+        Value qxi = w.fragment(scaled, 4);
         int64_t j = kk / 8;
         for (int64_t jn = 0; jn < 2; ++jn) {
           auto st = [&](int64_t tile, int64_t e) {
@@ -675,57 +784,54 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
           };
           Value sFrag =
               w.fragment({st(j, 0), st(j, 1), st(j + 1, 0), st(j + 1, 1)}, 2);
-          o[jn] = w.mma(a, sFrag, o[jn]);
+          o[jn] = w.mma(qxi, sFrag, o[jn]);
         }
-      };
-      // The inner term (Q K^T * D) V.
-      Value p = w.decayedScores(w.scores(q, k, n0, n0, Dk, T, cross), n0, n0,
-                                /*scale=*/1.0);
+      }
+      // The inner term (Q K^T * D) V: V's B fragments by ldmatrix.trans.
+      Value p = w.decayedScores(scores, n0, n0, /*scale=*/1.0);
+      SmallVector<Value> vs = load(vS, rowA, colA, true);
       SmallVector<Value> oValues;
       for (int64_t jn = 0; jn < 2; ++jn)
-        w.unpack(
-            w.mma(p,
-                  w.valueFragment(v, n0, w.add(col0, w.addc(w.g, 8 * jn)), T),
-                  o[jn]),
-            oValues);
+        w.unpack(w.mma(p, w.fragment(ArrayRef<Value>(vs).slice(4 * jn, 4), 2),
+                       o[jn]),
+                 oValues);
       storeOutputRows(w, out, n0, T, oValues, col0,
                       op.getPosition() ? op.getPosition() : w.index(0),
                       op.getNormalization() == Normalization::SqrtRowSum,
                       op.getScaleOrOne());
 
-      // S^T = gamma^L S^T + V^T (K * zeta): A = V^T (rows: value columns
-      // col0 + g (+8), columns: keys t2 (+1, +8, +9)), B = K * zeta.
+      // S^T = gamma^L S^T + V^T (K * zeta): A = V^T and B = K by
+      // ldmatrix.trans; B's halves are keys t2, t2 + 1 (register 0) and
+      // t2 + 8, t2 + 9 (register 1), scaled by zeta in registers.
+      Value a = w.fragment(load(vS, rowB, colB, true), 4);
       Value keys[4] = {w.t2, w.addc(w.t2, 1), w.addc(w.t2, 8), w.addc(w.t2, 9)};
-      auto vt = [&](int64_t key, int64_t r) {
-        return w.loadRow(v, w.add(n0, keys[key]), stateCol(r), T);
-      };
-      Value a = w.fragment({vt(0, 0), vt(1, 0), vt(0, 1), vt(1, 1), vt(2, 0),
-                            vt(3, 0), vt(2, 1), vt(3, 1)},
-                           4);
       Value zeta[4];
-      for (int64_t i = 0; i < 4; ++i) {
+      for (int64_t n = 0; n < 4; ++n) {
         Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                             keys[i], len);
+                                             keys[n], len);
         Value dist = arith::SubIOp::create(
-            b, loc, arith::SubIOp::create(b, loc, len, keys[i]), w.index(1));
-        zeta[i] =
+            b, loc, arith::SubIOp::create(b, loc, len, keys[n]), w.index(1));
+        zeta[n] =
             w.decay(arith::SelectOp::create(b, loc, inside, dist, w.index(0)));
       }
       Value gammaL = w.decay(len);
       SmallVector<Value> next;
-      for (int64_t j = 0; j < tiles; ++j) {
-        Value dkCol = w.addc(w.g, 8 * j);
-        SmallVector<Value> kz;
-        for (int64_t i = 0; i < 4; ++i)
-          kz.push_back(w.toElem(arith::MulFOp::create(
-              b, loc, w.toF32(w.loadRow(k, w.add(n0, keys[i]), dkCol, T)),
-              zeta[i])));
-        SmallVector<Value> decayed;
-        for (int64_t i = 0; i < 4; ++i)
-          decayed.push_back(
-              arith::MulFOp::create(b, loc, s[4 * j + i], gammaL));
-        w.unpack(w.mma(a, w.fragment(kz, 2), w.pack(decayed)), next);
+      for (int64_t j = 0; j < tiles; j += 2) {
+        SmallVector<Value> ks = load(kS, rowA, w.addc(colA, 8 * j), true);
+        for (int64_t jj = 0; jj < 2; ++jj) {
+          SmallVector<Value> kz;
+          for (int64_t n = 0; n < 4; ++n)
+            kz.push_back(w.toElem(arith::MulFOp::create(
+                b, loc, w.toF32(ks[4 * jj + n]), zeta[n])));
+          SmallVector<Value> decayed;
+          for (int64_t n = 0; n < 4; ++n)
+            decayed.push_back(
+                arith::MulFOp::create(b, loc, s[4 * (j + jj) + n], gammaL));
+          w.unpack(w.mma(a, w.fragment(kz, 2), w.pack(decayed)), next);
+        }
       }
+      // Every lane has read this stage before the next chunk refills it.
+      w.syncWarp();
       scf::YieldOp::create(b, loc, next);
     }
     for (int64_t j = 0; j < tiles; ++j)

@@ -158,3 +158,56 @@ gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
     llvm.return
   }
 }
+
+// -----
+
+// bf16 shared memory (a global of bf16 in address space 3) and arrays of
+// bf16 vectors (ldmatrix results) hold bits too.
+// CHECK: gpu.binary @kernels
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.mlir.global internal @tile() {addr_space = 3 : i32} : !llvm.array<16 x bf16>
+  llvm.func @shared(%p: !llvm.ptr, %x: f32) attributes {gpu.kernel, nvvm.kernel} {
+    %t = llvm.mlir.addressof @tile : !llvm.ptr<3>
+    %b = llvm.fptrunc %x : f32 to bf16
+    llvm.store %b, %t : bf16, !llvm.ptr<3>
+    %a = llvm.load %t : !llvm.ptr<3> -> bf16
+    %poison = llvm.mlir.poison : vector<2xbf16>
+    %c0 = llvm.mlir.constant(0 : i64) : i64
+    %v = llvm.insertelement %a, %poison[%c0 : i64] : vector<2xbf16>
+    %u = llvm.mlir.poison : !llvm.array<2 x vector<2xbf16>>
+    %arr = llvm.insertvalue %v, %u[1] : !llvm.array<2 x vector<2xbf16>>
+    %w = llvm.extractvalue %arr[1] : !llvm.array<2 x vector<2xbf16>>
+    %e = llvm.extractelement %w[%c0 : i64] : vector<2xbf16>
+    llvm.store %e, %p : bf16, !llvm.ptr
+    llvm.return
+  }
+}
+
+// -----
+
+// A bf16 global with a value is not represented,
+// expected-error @+1 {{an initialised bf16 global the emulator cannot represent}}
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.mlir.global internal constant @one(1.0 : bf16) {addr_space = 1 : i32} : bf16
+  llvm.func @global(%p: !llvm.ptr) attributes {gpu.kernel, nvvm.kernel} {
+    %g = llvm.mlir.addressof @one : !llvm.ptr<1>
+    %x = llvm.load %g : !llvm.ptr<1> -> bf16
+    llvm.store %x, %p : bf16, !llvm.ptr
+    llvm.return
+  }
+}
+
+// -----
+
+// nor an aggregate built of a bf16 without bits.
+// expected-error @+1 {{a bf16 aggregate the emulator cannot represent}}
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.func @aggregate(%p: !llvm.ptr, %x: vector<2xbf16>) attributes {gpu.kernel, nvvm.kernel} {
+    %u = llvm.mlir.poison : !llvm.array<2 x vector<2xbf16>>
+    %arr = llvm.insertvalue %x, %u[0] : !llvm.array<2 x vector<2xbf16>>
+    %w = llvm.extractvalue %arr[0] : !llvm.array<2 x vector<2xbf16>>
+    %i = llvm.bitcast %w : vector<2xbf16> to i32
+    llvm.store %i, %p : i32, !llvm.ptr
+    llvm.return
+  }
+}

@@ -4,29 +4,47 @@
 // chunkwise tensor-core kernel: B * H x Dv / 16 blocks of one warp, each
 // walking ceil(T / 16) chunks of 16 rows (T = 40: 3, the last one 8 rows
 // long) and carrying its slice of the state as Dk / 8 accumulators of four
-// f32 values (Dk = 32: 16 values). Per chunk: Dk / 16 k steps of 2 mma.sync
-// for the scores and 2 for the cross term (Q * xi) S, 2 for P V, the output
-// stores, then Dk / 8 mma.sync for V^T (K * zeta) into the decayed state.
-// The initial state is read once before the loop, the final state written
-// once after it.
+// f32 values (Dk = 32: 16 values), read once before the loop from the
+// initial state and written once after it. Q, K and the warp's V columns
+// are staged in two shared-memory stages with cp.async (16 bytes a copy,
+// zero-filled past T): chunk 0 before the loop, chunk c + 1 at the top of
+// iteration c, which then waits for all but that group and syncs the warp.
+// Fragments come from ldmatrix (V and, for the state update, K transposed).
+// Per chunk: Dk / 16 k steps of 2 mma.sync for the scores and 2 for the
+// cross term (Q * xi) S, 2 for P V, the output stores, Dk / 8 for
+// V^T (K * zeta) into the decayed state.
 // CHECK-LABEL: func.func @chunkwise_f16(
 //   CHECK-DAG:   %[[C3:.*]] = arith.constant 3 : index
 //   CHECK-DAG:   %[[C6:.*]] = arith.constant 6 : index
 //   CHECK-DAG:   %[[C2:.*]] = arith.constant 2 : index
 //   CHECK-DAG:   %[[C32:.*]] = arith.constant 32 : index
 //       CHECK:   gpu.launch async [%{{.*}}] blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C6]], %{{.*}} = %[[C2]], %{{.*}} = %{{.*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C32]],
+//  CHECK-SAME:     workgroup(%[[QS:.*]] : memref<2x16x32xf16, #gpu.address_space<workgroup>>, %[[KS:.*]] : memref<2x16x32xf16, #gpu.address_space<workgroup>>, %[[VS:.*]] : memref<2x16x16xf16, #gpu.address_space<workgroup>>)
 //       CHECK:     %[[S0:.*]] = memref.load {{.*}} : memref<2x3x32x32xf32>
+//       CHECK:     nvgpu.device_async_copy {{.*}}, %[[QS]][%{{.*}}], 8, %{{.*}} :
+//       CHECK:     nvgpu.device_async_create_group
 //       CHECK:     %[[S:.*]]:16 = scf.for %{{.*}} = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%{{.*}} = %[[S0]],
-// CHECK-COUNT-6:     nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+//       CHECK:       %[[NEXT:.*]] = nvgpu.device_async_create_group
+//       CHECK:       nvgpu.device_async_wait %[[NEXT]] {numGroups = 1 : i32}
+//       CHECK:       nvvm.bar.warp.sync
+//       CHECK:       nvgpu.ldmatrix %[[QS]][{{.*}}] {numTiles = 4 : i32, transpose = false}
+//       CHECK:       nvgpu.ldmatrix %[[KS]][{{.*}}] {numTiles = 4 : i32, transpose = false}
+// CHECK-COUNT-4:     nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+//       CHECK:       nvgpu.ldmatrix %[[QS]]
+//       CHECK:       nvgpu.ldmatrix %[[KS]]
+// CHECK-COUNT-4:     nvgpu.mma.sync
 //       CHECK:       math.exp
-//       CHECK:       vector.from_elements {{.*}} : vector<4x2xf16>
+//       CHECK:       nvgpu.ldmatrix %[[VS]][{{.*}}] {numTiles = 4 : i32, transpose = true}
 // CHECK-COUNT-2:     nvgpu.mma.sync
 //       CHECK:       scf.if
 //       CHECK:         memref.store
 //       CHECK:       scf.if
 //       CHECK:         memref.store
+//       CHECK:       nvgpu.ldmatrix %[[VS]][{{.*}}] {numTiles = 4 : i32, transpose = true}
+//       CHECK:       nvgpu.ldmatrix %[[KS]][{{.*}}] {numTiles = 4 : i32, transpose = true}
 // CHECK-COUNT-4:     nvgpu.mma.sync
 //   CHECK-NOT:       nvgpu.mma.sync
+//       CHECK:       nvvm.bar.warp.sync
 //       CHECK:       scf.yield
 //       CHECK:     memref.store %[[S]]#0, %[[STATE:.*]][
 //   CHECK-NOT:     memref.alloc
