@@ -5,8 +5,9 @@ for the chip, disassembles the cubin with cuobjdump --dump-sass and counts,
 in the kernel's main loop (the backward branch whose body holds the most
 tensor-core instructions: for the chunkwise kernel one 16-row chunk, for
 the parallel kernel one 16 x 16 key block), tensor-core instructions
-(HMMA), global loads and stores (bytes per warp: instruction width x 32
-lanes), and local-memory spills in the whole kernel.
+(HMMA), ldmatrix (LDSM), global loads (LDG, and LDGSTS: cp.async) and
+stores (bytes per warp: instruction width x 32 lanes), and local-memory
+spills in the whole kernel.
 
 cuobjdump and nvdisasm come from PyPI (nvidia-cuda-cuobjdump,
 nvidia-cuda-nvdisasm) into build/gpu-tools on first use; ptxas from the
@@ -87,9 +88,9 @@ def main():
     a = ap.parse_args()
     bindir = tools(a.build)
     env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
-    print("| kernel (%s) | registers | spill instructions | loop body: HMMA | "
-          "global load bytes / warp | global store bytes / warp |" % a.chip)
-    print("|---|---|---|---|---|---|")
+    print("| kernel (%s) | registers | shared memory | spill instructions | loop body: "
+          "HMMA | LDSM | global load bytes / warp | global store bytes / warp |" % a.chip)
+    print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for name, form, B, H, T, D, dtype in CONFIGS:
             src = os.path.join(tmp, "k.mlir")
@@ -106,6 +107,7 @@ def main():
                                    "-v", os.path.join(tmp, "k.ptx"), "-o", cubin],
                                   check=True, capture_output=True, text=True).stderr
             regs = re.search(r"Used (\d+) registers", info).group(1)
+            smem = re.search(r"(\d+) bytes smem", info)
             sass = subprocess.run(["cuobjdump", "--dump-sass", cubin], env=env, check=True,
                                   capture_output=True, text=True).stdout
             body = main_loop(sass)
@@ -113,9 +115,13 @@ def main():
             everything = re.findall(r"/\*[0-9a-f]{4,}\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9.]*)", sass)
             spills = sum(op.startswith(("LDL", "STL")) for op in everything)
             hmma = sum(op.startswith("HMMA") for op in ops)
+            ldsm = sum(op.startswith("LDSM") for op in ops)
+            # LDGSTS: cp.async, global to shared.
             loads = 32 * sum(width(op) for op in ops if op.startswith("LDG"))
             stores = 32 * sum(width(op) for op in ops if op.startswith("STG"))
-            print("| %s | %s | %d | %d | %d | %d |" % (name, regs, spills, hmma, loads, stores))
+            print("| %s | %s | %s | %d | %d | %d | %d | %d |"
+                  % (name, regs, smem.group(1) if smem else "0", spills, hmma, ldsm,
+                     loads, stores))
 
 
 if __name__ == "__main__":
