@@ -116,8 +116,9 @@ def main():
             spills = sum(op.startswith(("LDL", "STL")) for op in everything)
             hmma = sum(op.startswith("HMMA") for op in ops)
             ldsm = sum(op.startswith("LDSM") for op in ops)
-            # LDGSTS: cp.async, global to shared.
-            loads = 32 * sum(width(op) for op in ops if op.startswith("LDG"))
+            # LDGSTS: cp.async, global to shared; LDGDEPBAR: its commit.
+            loads = 32 * sum(width(op) for op in ops
+                             if op.startswith("LDG") and not op.startswith("LDGDEPBAR"))
             stores = 32 * sum(width(op) for op in ops if op.startswith("STG"))
             print("| %s | %s | %s | %d | %d | %d | %d | %d |"
                   % (name, regs, smem.group(1) if smem else "0", spills, hmma, ldsm,

@@ -25,7 +25,9 @@ namespace {
 [[noreturn]] void fatal(const std::string &msg) {
   std::fprintf(stderr, "error: %s\n", msg.c_str());
   std::fflush(stderr);
-  std::exit(1);
+  // Possibly during exit, or with other threads inside compiled code: leave
+  // without running destructors (as Support/Memory.cpp does).
+  std::_Exit(1);
 }
 
 /// The operations of a back end, as the mgpu* functions need them.
@@ -73,14 +75,20 @@ public:
   static std::unique_ptr<Backend> open(std::string &error);
 
   void *moduleLoad(const void *data, size_t) override {
+    makeCurrent();
     void *module = nullptr;
     check(cuModuleLoadData(&module, data), "loading a kernel module");
     return module;
   }
   void moduleUnload(void *module) override {
-    check(cuModuleUnload(module), "unloading a kernel module");
+    // Ahead-of-time code unloads from static destructors, which may run
+    // after the driver has shut down (CUDA_ERROR_DEINITIALIZED): nothing is
+    // left to release then, and the process is exiting anyway.
+    if (cuCtxSetCurrent(context) == 0)
+      cuModuleUnload(module);
   }
   void *moduleGetFunction(void *module, const char *name) override {
+    makeCurrent();
     void *fn = nullptr;
     check(cuModuleGetFunction(&fn, module, name),
           std::string("finding kernel '") + name + "'");
@@ -88,6 +96,7 @@ public:
   }
   void launch(void *fn, const intptr_t g[3], const intptr_t b[3], int32_t smem,
               void *stream, void **params, size_t) override {
+    makeCurrent();
     if (smem > 48 * 1024)
       check(cuFuncSetAttribute(fn, kMaxDynamicSharedSizeBytes, smem),
             "enabling dynamic shared memory above 48 KiB");
@@ -106,6 +115,7 @@ public:
     }
   }
   double kernelMilliseconds() override {
+    makeCurrent();
     double total = 0;
     for (auto [start, stop] : timed) {
       float ms = 0;
@@ -119,17 +129,21 @@ public:
     return total;
   }
   void *streamCreate() override {
+    makeCurrent();
     void *stream = nullptr;
     check(cuStreamCreate(&stream, 1 /*non-blocking*/), "creating a stream");
     return stream;
   }
   void streamSynchronize(void *stream) override {
+    makeCurrent();
     check(cuStreamSynchronize(stream), "synchronising a stream");
   }
   void streamDestroy(void *stream) override {
+    makeCurrent();
     check(cuStreamDestroy(stream), "destroying a stream");
   }
   void *memAlloc(uint64_t bytes, void *, bool hostShared) override {
+    makeCurrent();
     CUdeviceptr ptr = 0;
     if (hostShared)
       check(cuMemAllocManaged(&ptr, bytes, 1 /*global*/),
@@ -139,24 +153,32 @@ public:
     return reinterpret_cast<void *>(ptr);
   }
   void memFree(void *ptr, void *stream) override {
+    makeCurrent();
     if (stream)
       streamSynchronize(stream);
     check(cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)),
           "freeing device memory");
   }
   void memcpy(void *dst, void *src, size_t bytes, void *stream) override {
+    makeCurrent();
     check(cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
                         reinterpret_cast<CUdeviceptr>(src), bytes, stream),
           "copying memory");
   }
   void memset32(void *dst, uint32_t value, size_t count,
                 void *stream) override {
+    makeCurrent();
     check(cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
                            stream),
           "setting memory");
   }
 
 private:
+  /// The driver's current context is per thread: every call makes ours
+  /// current, so that compiled code may run on any thread.
+  void makeCurrent() {
+    check(cuCtxSetCurrent(context), "making the GPU context current");
+  }
   void check(CUresult r, const std::string &what) {
     if (r == 0)
       return;
@@ -193,6 +215,7 @@ private:
   CUresult (*cuEventDestroy)(void *);
   CUresult (*cuGetErrorString)(CUresult, const char **) = nullptr;
   std::vector<std::pair<void *, void *>> timed;
+  void *context = nullptr;
 };
 
 std::unique_ptr<Backend> CudaBackend::open(std::string &error) {
@@ -232,15 +255,14 @@ std::unique_ptr<Backend> CudaBackend::open(std::string &error) {
                    "needs (driver too old?)",
            nullptr;
   int device = 0;
-  void *context = nullptr;
   if (CUresult r = b->cuInit(0))
     return error = "no usable NVIDIA GPU (cuInit failed with " +
                    std::to_string(r) +
                    "); run with --emulate to use the CPU emulator",
            nullptr;
   if (b->cuDeviceGet(&device, 0) ||
-      b->cuDevicePrimaryCtxRetain(&context, device) ||
-      b->cuCtxSetCurrent(context))
+      b->cuDevicePrimaryCtxRetain(&b->context, device) ||
+      b->cuCtxSetCurrent(b->context))
     return error = "cannot create a context on GPU 0", nullptr;
   return std::unique_ptr<Backend>(std::move(b));
 }

@@ -129,6 +129,17 @@ Value invSqrtRowSum(OpBuilder &b, Location loc, Value logDecay64, Value n1) {
                             math::SqrtOp::create(b, loc, c)));
 }
 
+/// Whether every operand and result of `op` has a static shape (what device
+/// buffers need).
+bool allStatic(Operation *op) {
+  auto isStatic = [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return !shaped || shaped.hasStaticShape();
+  };
+  return llvm::all_of(op->getOperandTypes(), isStatic) &&
+         llvm::all_of(op->getResultTypes(), isStatic);
+}
+
 struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -136,7 +147,7 @@ struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
                                 PatternRewriter &rewriter) const override {
     auto qType = op.getQ().getType(), vType = op.getV().getType();
     auto oType = op.getO().getType();
-    if (!qType.hasStaticShape() || !vType.hasStaticShape())
+    if (!allStatic(op))
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
     int64_t B = qType.getDimSize(0), H = qType.getDimSize(1),
             T = qType.getDimSize(2), Dk = qType.getDimSize(3),
@@ -513,6 +524,9 @@ void storeOutputRows(WarpMma &w, Value out, Value q0, int64_t rows,
   }
 }
 
+/// The largest Dk of the tensor-core kernels (see matchTensorCoreShapes).
+constexpr int64_t kMaxTensorCoreDk = 256;
+
 /// Whether q, k and v are static f16 (or all bf16) tensors with Dk a
 /// multiple of 16 and Dv of `dvMultiple`: what the tensor-core kernels take.
 LogicalResult matchTensorCoreShapes(RetentionOpInterface op,
@@ -521,8 +535,7 @@ LogicalResult matchTensorCoreShapes(RetentionOpInterface op,
   auto qType = cast<RankedTensorType>(op.getQ().getType());
   auto kType = cast<RankedTensorType>(op.getK().getType());
   auto vType = cast<RankedTensorType>(op.getV().getType());
-  if (!qType.hasStaticShape() || !kType.hasStaticShape() ||
-      !vType.hasStaticShape())
+  if (!allStatic(op))
     return rewriter.notifyMatchFailure(op, "dynamic shapes");
   Type elem = qType.getElementType();
   if (!(elem.isF16() || elem.isBF16()) || kType.getElementType() != elem ||
@@ -530,6 +543,11 @@ LogicalResult matchTensorCoreShapes(RetentionOpInterface op,
     return rewriter.notifyMatchFailure(op, "not all f16 or all bf16");
   if (qType.getDimSize(3) % 16 || vType.getDimSize(3) % dvMultiple)
     return rewriter.notifyMatchFailure(op, "not in m16n8k16 tiles");
+  // The chunkwise kernel keeps Dk / 2 f32 of state per lane in registers
+  // and 128 Dk + 1 KiB of staged tiles in static shared memory (48 KiB at
+  // most): Dk = 256 takes 248 registers and 33 KiB.
+  if (qType.getDimSize(3) > kMaxTensorCoreDk)
+    return rewriter.notifyMatchFailure(op, "Dk too large for the registers");
   return success();
 }
 
@@ -846,6 +864,16 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
 struct ConvertRetentionToGPUPass
     : retnet::impl::ConvertRetentionToGPUPassBase<ConvertRetentionToGPUPass> {
   void runOnOperation() override {
+    // Device buffers need static shapes; every op with them gets a kernel.
+    WalkResult dynamic = getOperation()->walk([](RetentionOpInterface op) {
+      if (allStatic(op))
+        return WalkResult::advance();
+      op->emitOpError("cannot be lowered to a GPU kernel: its shapes must be "
+                      "static");
+      return WalkResult::interrupt();
+    });
+    if (dynamic.wasInterrupted())
+      return signalPassFailure();
     // Chunkwise ops the chunkwise tensor-core kernel takes first; of the
     // rest, those that are the parallel function (no initial state, first
     // row at position 0, final state unused) become parallel ops; parallel
@@ -866,13 +894,6 @@ struct ConvertRetentionToGPUPass
     RewritePatternSet kernels(&getContext());
     populateRetentionToGPUPatterns(kernels);
     walkAndApplyPatterns(getOperation(), std::move(kernels));
-    WalkResult left = getOperation()->walk([](RetentionOpInterface op) {
-      op->emitOpError("cannot be lowered to a GPU kernel: its shapes must be "
-                      "static");
-      return WalkResult::interrupt();
-    });
-    if (left.wasInterrupted())
-      signalPassFailure();
   }
 };
 } // namespace

@@ -211,3 +211,19 @@ gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
     llvm.return
   }
 }
+
+// -----
+
+// A vector of bf16 stored as a whole is not rewritten: an error, never
+// silently wrong bits.
+// expected-error @+1 {{bf16 values in 'store' are not supported by the GPU emulator}}
+gpu.module @kernels [#nvvm.target<chip = "sm_80">] {
+  llvm.func @vector_store(%p: !llvm.ptr, %x: f32) attributes {gpu.kernel, nvvm.kernel} {
+    %b = llvm.fptrunc %x : f32 to bf16
+    %poison = llvm.mlir.poison : vector<2xbf16>
+    %c0 = llvm.mlir.constant(0 : i64) : i64
+    %v = llvm.insertelement %b, %poison[%c0 : i64] : vector<2xbf16>
+    llvm.store %v, %p : vector<2xbf16>, !llvm.ptr
+    llvm.return
+  }
+}

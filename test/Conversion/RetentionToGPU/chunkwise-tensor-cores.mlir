@@ -96,3 +96,18 @@ func.func @chunkwise_bf16(%q: tensor<1x2x32x16xbf16>, %ld: tensor<2xf32>)
         -> tensor<1x2x32x16xbf16>, tensor<1x2x16x16xf32>
   return %o, %s : tensor<1x2x32x16xbf16>, tensor<1x2x16x16xf32>
 }
+
+// Dk above 256 (the state slice would not fit the registers, the staged
+// tiles not the static shared memory): the recurrent kernel.
+// CHECK-LABEL: func.func @wide(
+//       CHECK:   gpu.launch
+//   CHECK-NOT:     nvgpu.mma.sync
+//       CHECK:   return
+func.func @wide(%q: tensor<1x1x16x272xf16>, %v: tensor<1x1x16x16xf16>,
+                %ld: tensor<1xf32>)
+    -> (tensor<1x1x16x16xf16>, tensor<1x1x272x16xf32>) {
+  %o, %s = retention.chunkwise %q, %q, %v decay(%ld) chunk(16)
+      : tensor<1x1x16x272xf16>, tensor<1x1x16x272xf16>, tensor<1x1x16x16xf16>,
+        tensor<1xf32> -> tensor<1x1x16x16xf16>, tensor<1x1x272x16xf32>
+  return %o, %s : tensor<1x1x16x16xf16>, tensor<1x1x272x16xf32>
+}
