@@ -276,14 +276,17 @@ public:
   /// The back end, or null and `error` says why it is unavailable.
   static std::unique_ptr<Backend> open(std::string &error);
 
-  struct Module {
-    cl_program program;
-    retnet::emulator::Binary binary;
-  };
   struct Function {
     cl_kernel kernel;
     std::vector<retnet::emulator::KernelArgument> arguments;
     std::string name;
+  };
+  /// A program and the kernels created from it, once each: host code looks
+  /// a kernel up before every launch.
+  struct Module {
+    cl_program program;
+    retnet::emulator::Binary binary;
+    std::vector<std::unique_ptr<Function>> functions;
   };
 
   void *moduleLoad(const void *data, size_t size) override {
@@ -306,23 +309,30 @@ public:
       fatal("GPU emulator: building the kernels failed (" + std::to_string(r) +
             "): " + log);
     }
-    return new Module{program, std::move(*binary)};
+    return new Module{program, std::move(*binary), {}};
   }
   void moduleUnload(void *module) override {
     auto *m = static_cast<Module *>(module);
     clFinish(queue);
+    for (const std::unique_ptr<Function> &f : m->functions)
+      clReleaseKernel(f->kernel);
     clReleaseProgram(m->program);
     delete m;
   }
   void *moduleGetFunction(void *module, const char *name) override {
     auto *m = static_cast<Module *>(module);
+    for (const std::unique_ptr<Function> &f : m->functions)
+      if (f->name == name)
+        return f.get();
     for (const retnet::emulator::Kernel &k : m->binary.kernels) {
       if (k.name != name)
         continue;
       cl_int err;
       cl_kernel kernel = clCreateKernel(m->program, name, &err);
       check(err, std::string("creating kernel '") + name + "'");
-      return new Function{kernel, k.arguments, name};
+      m->functions.push_back(
+          std::make_unique<Function>(Function{kernel, k.arguments, name}));
+      return m->functions.back().get();
     }
     fatal(std::string("GPU emulator: no kernel '") + name + "' in the module");
   }
@@ -412,6 +422,7 @@ private:
   X(clBuildProgram)                                                            \
   X(clGetProgramBuildInfo)                                                     \
   X(clReleaseProgram)                                                          \
+  X(clReleaseKernel)                                                           \
   X(clCreateKernel)                                                            \
   X(clSetKernelArg)                                                            \
   X(clSetKernelArgSVMPointer)                                                  \
