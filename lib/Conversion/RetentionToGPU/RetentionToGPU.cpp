@@ -91,6 +91,12 @@ public:
     b.setInsertionPointToEnd(&op.getBody().front());
     gpu::TerminatorOp::create(b, loc);
   }
+  /// The host buffer `host` (a download) as the tensor of `type` that
+  /// replaces a result.
+  Value toTensor(Value host, Type type) {
+    return bufferization::ToTensorOp::create(
+        b, loc, type, host, /*restrict=*/true, /*writable=*/true);
+  }
   /// Frees the device buffers and waits for everything.
   void finish() {
     for (Value dev : device)
@@ -167,12 +173,8 @@ struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
 
     Value oHost = dev.download(out), sHost = dev.download(state);
     dev.finish();
-    auto toTensor = [&](Value host, Type type) {
-      return bufferization::ToTensorOp::create(
-          rewriter, loc, type, host, /*restrict=*/true, /*writable=*/true);
-    };
-    rewriter.replaceOp(op, {toTensor(oHost, oType),
-                            toTensor(sHost, op.getNewState().getType())});
+    rewriter.replaceOp(op, {dev.toTensor(oHost, oType),
+                            dev.toTensor(sHost, op.getNewState().getType())});
     return success();
   }
 
@@ -582,8 +584,7 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
     });
     Value oHost = dev.download(out);
     dev.finish();
-    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
-        op, oType, oHost, /*restrict=*/true, /*writable=*/true);
+    rewriter.replaceOp(op, dev.toTensor(oHost, oType));
     return success();
   }
 
@@ -669,11 +670,8 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
                {qkTiles, qkTiles, vTiles});
     Value oHost = dev.download(out), sHost = dev.download(state);
     dev.finish();
-    auto toTensor = [&](Value host, Type type) -> Value {
-      return bufferization::ToTensorOp::create(
-          rewriter, loc, type, host, /*restrict=*/true, /*writable=*/true);
-    };
-    rewriter.replaceOp(op, {toTensor(oHost, oType), toTensor(sHost, sType)});
+    rewriter.replaceOp(
+        op, {dev.toTensor(oHost, oType), dev.toTensor(sHost, sType)});
     return success();
   }
 
