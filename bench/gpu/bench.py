@@ -31,8 +31,9 @@ PEAK_GBS = {"H100": 3350.0, "H200": 4800.0, "A100": 2039.0}
 
 
 def to_bf16_bits(x):
-    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
-    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+    """Round to nearest even; finite inputs only (no carry out of 32 bits)."""
+    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    return ((bits + np.uint32(0x7FFF) + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
 
 
 def from_bf16_bits(bits):
@@ -119,7 +120,7 @@ def reference(q, k, v, log_decay, scale, state0, position):
 
 def inputs(c, rng):
     B, H, T, D = c["B"], c["H"], c["T"], c["D"]
-    bits = [to_bf16_bits(rng.standard_normal((B, H, T, D)) * s)
+    bits = [to_bf16_bits(rng.standard_normal((B, H, T, D), dtype=np.float32) * np.float32(s))
             for s in (D ** -0.5, 1.0, 1.0)]
     ld = np.log(1.0 - 2.0 ** (-5.0 - np.arange(H))).astype(np.float32)
     state = rng.standard_normal((B, H, D, D)).astype(np.float32) if c["form"] != "parallel" \
@@ -188,7 +189,10 @@ def torch_peers(c, repeat):
     try:
         from fla.ops.retention import chunk_retention
         qt, kt, vt = (x.transpose(1, 2).contiguous() for x in (q, k, v))  # [B, T, H, D]
-        peers["fla"] = timed(lambda: chunk_retention(qt, kt, vt))
+        s0 = torch.randn(B, H, D, D, device="cuda", dtype=torch.float32)
+        # Like the kernel timed here: an initial state in, the final state out.
+        peers["fla"] = timed(lambda: chunk_retention(qt, kt, vt, initial_state=s0,
+                                                     output_final_state=True))
     except Exception as e:  # not installed, or an API this script does not know
         peers["fla"] = "unavailable (%s)" % str(e).splitlines()[0][:80]
     return peers
@@ -201,6 +205,7 @@ def main():
     ap.add_argument("--emulate", action="store_true",
                     help="run the artifacts of compile.py --emulate on the CPU emulator")
     ap.add_argument("--repeat", type=int, default=0, help="timed calls (default 10; 1 emulated)")
+    ap.add_argument("--only", help="run only configurations whose name contains this")
     a = ap.parse_args()
     with open(os.path.join(a.artifacts, "manifest.json")) as f:
         manifest = json.load(f)
@@ -219,6 +224,8 @@ def main():
     checks = failed = 0
     label = "emulator ms (CPU, not a GPU timing)" if a.emulate else "kernel ms"
     for c in manifest["configs"]:
+        if a.only and a.only not in c["name"]:
+            continue
         kernel = Kernel(a.artifacts, c, libc)
         shape = (c["form"], c["B"], c["H"], c["D"])
         if a.emulate or c["form"] == "recurrent" or shape not in checked_shapes:
