@@ -244,7 +244,8 @@ Value GraphBuilder::layer(Value x, Value &state) {
   Value r;
   if (s.form == Form::Parallel) {
     r = retention::ParallelOp::create(b, loc, type({B, H, T, dv}), qh, kh, vh,
-                                      logDecay, norm, scale);
+                                      logDecay, norm, scale,
+                                      /*abs_row_norm=*/nullptr);
   } else {
     OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
     SmallVector<OpFoldResult> offsets = {layerIdx, zero, zero, zero, zero};

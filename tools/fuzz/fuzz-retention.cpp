@@ -147,9 +147,18 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, FuzzedDataProvider &in) {
     position = arith::ConstantIndexOp::create(b, loc, 0);
 
   auto normAttr = NormalizationAttr::get(&ctx, norm);
-  if (form == 0)
-    ParallelOp::create(b, loc, oType, q, k, v, ld, normAttr, scale);
-  else if (form == 1)
+  if (form == 0) {
+    // The reference implementation's row bounds, or anything (the verifier
+    // rejects bad ones).
+    DenseF32ArrayAttr absRowNorm;
+    if (in.ConsumeBool())
+      absRowNorm = b.getDenseF32ArrayAttr(
+          in.ConsumeBool()
+              ? SmallVector<float>{1.0f, 5e4f}
+              : SmallVector<float>{in.ConsumeFloatingPoint<float>(),
+                                   in.ConsumeFloatingPoint<float>()});
+    ParallelOp::create(b, loc, oType, q, k, v, ld, normAttr, scale, absRowNorm);
+  } else if (form == 1)
     ChunkwiseOp::create(b, loc, oType, sType, q, k, v, ld, normAttr, scale,
                         state, withPosition ? position : Value(),
                         b.getI64IntegerAttr(chunk));

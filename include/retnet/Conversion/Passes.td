@@ -34,11 +34,11 @@ def ConvertRetentionToLinalgPass : Pass<"convert-retention-to-linalg"> {
 }
 
 def RetentionFuseDecayPass : Pass<"retention-fuse-decay"> {
-  let summary = "Lower chunkwise and recurrent retention to linalg with the "
-                "decay fused into the computations that use it";
+  let summary = "Lower retention to linalg with the decay fused into the "
+                "computations that use it";
   let description = [{
-    The optimised lowering of `retention.chunkwise` and `retention.recurrent`
-    (run `retention-tile` first to turn parallel ops into chunkwise ones).
+    The optimised lowering of the three forms (`retention-tile` first turns
+    parallel ops into chunkwise ones, except those with an `abs_row_norm`).
     No tensor of decay values is ever built: per chunk of `L` rows,
 
     * the intra-chunk decay `gamma^(a-c)` is computed as `exp((a-c) *
@@ -52,6 +52,12 @@ def RetentionFuseDecayPass : Pass<"retention-fuse-decay"> {
     Inputs are converted to f32 once per chunk (fused with the scaling and
     with the transposition of K), and each contraction's innermost loop runs
     over a contiguous output dimension so the loops vectorise.
+
+    A parallel op runs over blocks of 64 query rows and, for each, the
+    blocks of 64 key rows up to its own: the weights of a 64 x 64 block are
+    decayed in place from the absolute distance `n - m`, summed in absolute
+    value per row (for `abs_row_norm`) and multiplied into the rows'
+    accumulator, so memory is linear in T (time stays quadratic).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

@@ -862,8 +862,15 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
 struct ConvertRetentionToGPUPass
     : retnet::impl::ConvertRetentionToGPUPassBase<ConvertRetentionToGPUPass> {
   void runOnOperation() override {
-    // Device buffers need static shapes; every op with them gets a kernel.
+    // Device buffers need static shapes; every op with them gets a kernel,
+    // except a parallel op's abs_row_norm, which no kernel computes.
     WalkResult dynamic = getOperation()->walk([](RetentionOpInterface op) {
+      if (auto parallel = dyn_cast<ParallelOp>(op.getOperation());
+          parallel && parallel.getAbsRowNorm()) {
+        op->emitOpError("cannot be lowered to a GPU kernel: no kernel "
+                        "computes its abs_row_norm (the CPU lowerings do)");
+        return WalkResult::interrupt();
+      }
       if (allStatic(op))
         return WalkResult::advance();
       op->emitOpError("cannot be lowered to a GPU kernel: its shapes must be "

@@ -27,6 +27,9 @@ RetentionEmitter::RetentionEmitter(OpBuilder &b, Operation *op)
   seq = qType.getDimSize(2);
   keyDim = qType.getDimSize(3);
   valueDim = cast<RankedTensorType>(v.getType()).getDimSize(3);
+  if (auto parallel = dyn_cast<ParallelOp>(op))
+    if (std::optional<ArrayRef<float>> bounds = parallel.getAbsRowNorm())
+      absRowNorm = std::make_pair((*bounds)[0], (*bounds)[1]);
   DenseFPElementsAttr constant;
   if (matchPattern(logDecay, m_Constant(&constant)))
     constantLogDecay = llvm::to_vector(

@@ -341,6 +341,39 @@ protected:
   int64_t batch, heads, seq, keyDim, valueDim;
   /// log(gamma) per head when the decay operand is a constant.
   std::optional<SmallVector<double>> constantLogDecay;
+  /// The bounds [lo, hi] of a parallel op's `abs_row_norm`, if it has one.
+  std::optional<std::pair<float, float>> absRowNorm;
+
+  /// out[b,h,a,e] = acc[b,h,a,e] / clamp(absSum[b,h,a], lo, hi) with the
+  /// bounds of `absRowNorm`, in the output type.
+  Value divideByAbsRowSum(Value acc, Value absSum) {
+    auto type = cast<RankedTensorType>(acc.getType());
+    auto [lo, hi] = *absRowNorm;
+    return generic(
+        {acc, absSum}, emptyTensor(type.getShape(), outElemType),
+        {dims({0, 1, 2, 3}), dims({0, 1, 2}), dims({0, 1, 2, 3})},
+        {kPar, kPar, kPar, kPar},
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value loV =
+              arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(lo));
+          Value hiV =
+              arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(hi));
+          Value clamped = arith::MinimumFOp::create(
+              nb, nloc, arith::MaximumFOp::create(nb, nloc, args[1], loV), hiV);
+          return castOut(nb, nloc,
+                         arith::DivFOp::create(nb, nloc, args[0], clamped));
+        });
+  }
+  /// absSum[b,h,a] += sum_c |weights[b,h,a,c]|.
+  Value accumulateAbsRowSum(Value weights, Value absSum) {
+    return generic({weights}, absSum, {dims({0, 1, 2, 3}), dims({0, 1, 2})},
+                   {kPar, kPar, kPar, kRed},
+                   [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+                     return arith::AddFOp::create(
+                         nb, nloc, args[1],
+                         math::AbsFOp::create(nb, nloc, args[0]));
+                   });
+  }
 };
 
 /// True when every operand and result of `op` has a static shape.

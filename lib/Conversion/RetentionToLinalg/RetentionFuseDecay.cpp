@@ -1,7 +1,7 @@
 //===- RetentionFuseDecay.cpp - decay-fused lowering of retention ---------===//
 //
-// The optimised lowering of the chunkwise and recurrent forms. Compared with
-// the reference lowering:
+// The optimised lowering of the three forms. Compared with the reference
+// lowering:
 //  * the decay of the intra-chunk score block is applied in place in the
 //    elementwise epilogue of Q K^T (exp of a product of indices and
 //    log(gamma)); no decay tensor exists;
@@ -10,7 +10,10 @@
 //  * q, k, v are converted to f32 once per chunk;
 //  * every contraction iterates its reduction in the middle and a contiguous
 //    output dimension innermost, so its inner loop is an axpy that LLVM
-//    vectorises.
+//    vectorises;
+//  * the parallel form (which retention-tile turns into the chunkwise form
+//    unless it has an `abs_row_norm`) runs over blocks of query and key
+//    rows, so that no T x T tensor exists.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +36,7 @@ namespace {
 class FusedEmitter : public RetentionEmitter {
 public:
   using RetentionEmitter::RetentionEmitter;
+  Value parallel();
 
 protected:
   std::pair<Value, Value> chunk(Value out, Value state,
@@ -54,6 +58,24 @@ private:
   Value scaledRows(Value x,
                    function_ref<Value(OpBuilder &, Location, Value)> exponent,
                    bool transpose);
+
+  /// Rows of a parallel op's outputs and what every key block adds to them.
+  struct QueryBlock {
+    Value q, rowFactors, row0; // q [B,H,L,Dk] (f32), factors [H,L]
+    int64_t length;
+  };
+  /// One key block of `length` rows at `key0`: acc += W V and, with
+  /// abs_row_norm, absSum += sum |W|, where W = (Q K^T) * gamma^(n-m) times
+  /// the row factor for m <= n, else 0. Returns {acc, absSum}.
+  std::pair<Value, Value> keyBlock(const QueryBlock &rows, Value key0,
+                                   int64_t length, Value acc, Value absSum);
+  /// The outputs of the rows of `rows`: the full key blocks [0, fullKeys)
+  /// then, when `tailKeys` is set, the static tail block at `fullKeyEnd`.
+  Value queryBlock(const QueryBlock &rows, Value fullKeys, int64_t tailKeys);
+
+  /// Rows and columns of a parallel op's f32 operands and its block size.
+  Value qf, kT, vf;
+  int64_t block = 0, fullEnd = 0;
 };
 
 Value FusedEmitter::scaledRows(
@@ -118,21 +140,138 @@ std::pair<Value, Value> FusedEmitter::chunk(Value out, Value state,
   return {out, next};
 }
 
-struct LoopForms {
-  bool operator()(Operation *op) const {
-    return isa<ChunkwiseOp, RecurrentOp>(op);
-  }
+std::pair<Value, Value> FusedEmitter::keyBlock(const QueryBlock &rows,
+                                               Value key0, int64_t length,
+                                               Value acc, Value absSum) {
+  auto kType = cast<RankedTensorType>(kT.getType());
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                       b.getIndexAttr(0), key0};
+  SmallVector<OpFoldResult> sizes = {
+      b.getIndexAttr(batch), b.getIndexAttr(heads),
+      b.getIndexAttr(kType.getDimSize(2)), b.getIndexAttr(length)};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  Value kTj =
+      tensor::ExtractSliceOp::create(b, loc, kT, offsets, sizes, strides);
+  Value vj = this->rows(vf, key0, length);
+
+  Value scores = blockedContract(
+      rows.q, kTj, zeros({batch, heads, rows.length, length}), {0, 1, 2, 3});
+  // Decay in place from the absolute distance n - m of each entry.
+  Value row0 = rows.row0;
+  Value weights = generic(
+      {logDecay, rows.rowFactors}, scores,
+      {dims({1}), dims({1, 2}), dims({0, 1, 2, 3})}, {kPar, kPar, kPar, kPar},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value n = arith::AddIOp::create(nb, nloc, row0,
+                                        linalg::IndexOp::create(nb, nloc, 2));
+        Value m = arith::AddIOp::create(nb, nloc, key0,
+                                        linalg::IndexOp::create(nb, nloc, 3));
+        Value causal =
+            arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::uge, n, m);
+        Value zeroIdx = arith::ConstantIndexOp::create(nb, nloc, 0);
+        Value dist = arith::SelectOp::create(
+            nb, nloc, causal, arith::SubIOp::create(nb, nloc, n, m), zeroIdx);
+        Value w = arith::MulFOp::create(
+            nb, nloc, arith::MulFOp::create(nb, nloc, args[2], args[1]),
+            decayPow(nb, nloc, dist, args[0]));
+        Value zero =
+            arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(0.0f));
+        return arith::SelectOp::create(nb, nloc, causal, w, zero);
+      });
+  if (absRowNorm)
+    absSum = accumulateAbsRowSum(weights, absSum);
+  return {blockedContract(weights, vj, acc, {0, 1, 2, 3}), absSum};
+}
+
+Value FusedEmitter::queryBlock(const QueryBlock &rows, Value fullKeys,
+                               int64_t tailKeys) {
+  Value acc = zeros({batch, heads, rows.length, valueDim});
+  Value absSum = zeros({batch, heads, rows.length});
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0), fullKeys,
+      arith::ConstantIndexOp::create(b, loc, block), ValueRange{acc, absSum},
+      [&](OpBuilder &nb, Location nloc, Value key0, ValueRange iterArgs) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        auto [a, s] = keyBlock(rows, key0, block, iterArgs[0], iterArgs[1]);
+        scf::YieldOp::create(b, nloc, ValueRange{a, s});
+      });
+  acc = loop.getResult(0);
+  absSum = loop.getResult(1);
+  if (tailKeys)
+    std::tie(acc, absSum) =
+        keyBlock(rows, arith::ConstantIndexOp::create(b, loc, fullEnd),
+                 tailKeys, acc, absSum);
+  if (absRowNorm)
+    return divideByAbsRowSum(acc, absSum);
+  return generic(
+      {acc}, emptyTensor({batch, heads, rows.length, valueDim}, outElemType),
+      {dims({0, 1, 2, 3}), dims({0, 1, 2, 3})}, {kPar, kPar, kPar, kPar},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        return castOut(nb, nloc, args[0]);
+      });
+}
+
+Value FusedEmitter::parallel() {
+  // 64 x 64 f32 weights (16 KiB) stay in L1, as the chunkwise form's scores.
+  block = std::min<int64_t>(seq, 64);
+  fullEnd = seq / block * block;
+  bool f32 = outElemType.isF32();
+  qf = f32 ? q : scaledRows(q, nullptr, /*transpose=*/false);
+  kT = scaledRows(k, nullptr, /*transpose=*/true);
+  vf = f32 ? v : scaledRows(v, nullptr, /*transpose=*/false);
+  Value factors = rowFactors(seq, arith::ConstantIndexOp::create(b, loc, 0));
+  auto factorRows = [&](Value row0, int64_t length) -> Value {
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), row0};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(heads),
+                                       b.getIndexAttr(length)};
+    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(b, loc, factors, offsets, sizes,
+                                          strides);
+  };
+  // Full query blocks see the full key blocks up to their own.
+  Value out = emptyTensor({batch, heads, seq, valueDim}, outElemType);
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+      arith::ConstantIndexOp::create(b, loc, fullEnd),
+      arith::ConstantIndexOp::create(b, loc, block), ValueRange{out},
+      [&](OpBuilder &nb, Location nloc, Value row0, ValueRange iterArgs) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        Value keyEnd = arith::AddIOp::create(
+            b, nloc, row0, arith::ConstantIndexOp::create(b, nloc, block));
+        Value o = queryBlock(
+            {rows(qf, row0, block), factorRows(row0, block), row0, block},
+            keyEnd, /*tailKeys=*/0);
+        scf::YieldOp::create(b, nloc, insertRows(o, iterArgs[0], row0));
+      });
+  out = loop.getResult(0);
+  if (fullEnd == seq)
+    return out;
+  // The tail block sees every full key block and itself.
+  Value row0 = arith::ConstantIndexOp::create(b, loc, fullEnd);
+  int64_t tail = seq - fullEnd;
+  Value o = queryBlock(
+      {rows(qf, row0, tail), factorRows(row0, tail), row0, tail}, row0, tail);
+  return insertRows(o, out, row0);
+}
+
+struct AnyForm {
+  bool operator()(Operation *) const { return true; }
 };
 struct FusedLowering {
   SmallVector<Value> operator()(OpBuilder &b, Operation *op) const {
-    return FusedEmitter(b, op).lowerLoopForm(op);
+    FusedEmitter emitter(b, op);
+    if (isa<ParallelOp>(op))
+      return {emitter.parallel()};
+    return emitter.lowerLoopForm(op);
   }
 };
 
 struct RetentionFuseDecayPass
     : retnet::impl::RetentionFuseDecayPassBase<RetentionFuseDecayPass> {
   void runOnOperation() override {
-    if (failed(checkStaticShapes(getOperation(), LoopForms())))
+    if (failed(checkStaticShapes(getOperation(), AnyForm())))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     retnet::populateRetentionFuseDecayPatterns(patterns);
@@ -142,11 +281,11 @@ struct RetentionFuseDecayPass
 } // namespace
 
 void retnet::populateRetentionFuseDecayPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerRetentionPattern<FusedLowering, LoopForms>>(
+  patterns.add<LowerRetentionPattern<FusedLowering, AnyForm>>(
       patterns.getContext());
 }
 
 LogicalResult retnet::lowerRetentionFuseDecay(RewriterBase &rewriter,
                                               Operation *op) {
-  return lowerOne<FusedLowering, LoopForms>(rewriter, op);
+  return lowerOne<FusedLowering, AnyForm>(rewriter, op);
 }

@@ -274,3 +274,33 @@ func.func @recurrent_new_state_type(%q: tensor<1x2x1x16xf32>, %k: tensor<1x2x1x1
       -> (tensor<1x2x1x8xf32>, tensor<1x2x8x16xf32>)
   return
 }
+
+// -----
+
+func.func @abs_row_norm_arity(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
+  // expected-error @+1 {{expects 'abs_row_norm' to hold two bounds [lo, hi], got 1 values}}
+  %o = retention.parallel %q, %q, %q decay(%ld) {abs_row_norm = array<f32: 1.0>}
+      : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>,
+        tensor<2xf32> -> tensor<1x2x64x16xf32>
+  return
+}
+
+// -----
+
+func.func @abs_row_norm_bounds(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
+  // expected-error @+1 {{expects 'abs_row_norm' bounds with 0 < lo <= hi, both finite, got [2.00, 1.00]}}
+  %o = retention.parallel %q, %q, %q decay(%ld) {abs_row_norm = array<f32: 2.0, 1.0>}
+      : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>,
+        tensor<2xf32> -> tensor<1x2x64x16xf32>
+  return
+}
+
+// -----
+
+func.func @abs_row_norm_zero(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
+  // expected-error @+1 {{expects 'abs_row_norm' bounds with 0 < lo <= hi, both finite, got [0.00, 1.00]}}
+  %o = retention.parallel %q, %q, %q decay(%ld) {abs_row_norm = array<f32: 0.0, 1.0>}
+      : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>,
+        tensor<2xf32> -> tensor<1x2x64x16xf32>
+  return
+}

@@ -70,8 +70,10 @@ def decays(kind, heads):
 # ------------------------------------------------------------- reference --
 
 
-def reference(q, k, v, log_decay, scale, normalize, state0, position):
-    """Naive retention in float64. Returns (o, final unnormalised state)."""
+def reference(q, k, v, log_decay, scale, normalize, state0, position, abs_row_norm=None):
+    """Naive retention in float64. Returns (o, final unnormalised state).
+    abs_row_norm (lo, hi): each row of o divided by the clamped sum of the
+    absolute values of its weights (parallel form only)."""
     B, H, T, Dk = q.shape
     Dv = v.shape[3]
     o = np.zeros((B, H, T, Dv))
@@ -91,6 +93,9 @@ def reference(q, k, v, log_decay, scale, normalize, state0, position):
             inner = (scores * D) @ v[b, h]
             cross = scale * (gamma ** (n + 1))[:, None] * (q[b, h] @ state0[b, h])
             o[b, h] = (inner + cross) * norm[:, None]
+            if abs_row_norm:
+                weights = scores * D * norm[:, None]
+                o[b, h] /= np.clip(np.abs(weights).sum(axis=1), *abs_row_norm)[:, None]
             weights = gamma ** (T - 1 - n)
             final[b, h] = gamma ** T * state0[b, h] + (k[b, h] * weights[:, None]).T @ v[b, h]
     return o, final
@@ -104,7 +109,7 @@ def ttype(shape, elem):
 
 
 def build_module(form, B, H, T, Dk, Dv, elem, chunk, scale, normalize, with_state,
-                 only_o, constant_decay):
+                 only_o, constant_decay, abs_row_norm=None):
     q_t = ttype((B, H, T, Dk), elem)
     v_t = ttype((B, H, T, Dv), elem)
     ld_t = ttype((H,), "f32")
@@ -114,6 +119,8 @@ def build_module(form, B, H, T, Dk, Dv, elem, chunk, scale, normalize, with_stat
         attrs.append("scale = %r : f32" % scale)
     if not normalize:
         attrs.append("normalization = #retention.normalization<none>")
+    if abs_row_norm:
+        attrs.append("abs_row_norm = array<f32: %r, %r>" % abs_row_norm)
     attr = (" {" + ", ".join(attrs) + "}") if attrs else ""
     args = "%%q: %s, %%k: %s, %%v: %s, %%ld: %s" % (q_t, q_t, v_t, ld_t)
     types = "%s, %s, %s, %s" % (q_t, q_t, v_t, ld_t)
@@ -244,6 +251,9 @@ def main():
     ap.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--no-normalize", action="store_true")
+    ap.add_argument("--abs-row-norm", metavar="LO,HI",
+                    type=lambda s: tuple(float(x) for x in s.split(",")),
+                    help="parallel form: rows divided by their clamped absolute weight sum")
     ap.add_argument("--state", action="store_true",
                     help="non-zero initial state and position (chunkwise; "
                          "recurrent always takes a state)")
@@ -281,7 +291,8 @@ def main():
         state0 = q
 
     scale = float(np.float32(a.scale))
-    o_ref, s_ref = reference(q, k, v, ld, scale, not a.no_normalize, state0, position)
+    o_ref, s_ref = reference(q, k, v, ld, scale, not a.no_normalize, state0, position,
+                             a.abs_row_norm)
     # The emulator runs the GPU kernels (see convert-retention-to-gpu). f16
     # and bf16 ops with Dk a multiple of 16 take tensor-core kernels, which
     # round operands of mma.sync to the input type (unit roundoff u: 2^-11
@@ -326,7 +337,7 @@ def main():
     elem = {"f32": "f32", "f16": "f16", "bf16": "bf16"}[a.dtype]
     src = build_module(a.form, B, H, T, Dk, Dv, elem, a.chunk, a.scale,
                        not a.no_normalize, a.state, a.only_o,
-                       ld if a.constant_decay else None)
+                       ld if a.constant_decay else None, a.abs_row_norm)
     if a.alias:
         src = alias_operands(src, a.alias, ttype((B, H, T, Dk), elem),
                              ttype((B, H, Dk, Dv), "f32"))

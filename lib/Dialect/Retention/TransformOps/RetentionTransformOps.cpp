@@ -30,8 +30,16 @@ DiagnosedSilenceableFailure ConvertToChunkwiseOp::applyToOne(
     mlir::transform::TransformRewriter &rewriter, ParallelOp target,
     mlir::transform::ApplyToEachResultList &results,
     mlir::transform::TransformState &) {
-  results.push_back(
-      convertParallelToChunkwise(rewriter, target, getChunkSize()));
+  FailureOr<ChunkwiseOp> chunkwise =
+      convertParallelToChunkwise(rewriter, target, getChunkSize());
+  if (failed(chunkwise)) {
+    DiagnosedSilenceableFailure diag =
+        emitSilenceableError()
+        << "cannot convert to the chunkwise form: " << whyOnlyParallel(target);
+    diag.attachNote(target->getLoc()) << "when applied to this op";
+    return diag;
+  }
+  results.push_back(*chunkwise);
   return DiagnosedSilenceableFailure::success();
 }
 
@@ -44,6 +52,14 @@ DiagnosedSilenceableFailure ConvertToRecurrentOp::applyToOne(
     mlir::transform::ApplyToEachResultList &results,
     mlir::transform::TransformState &) {
   auto op = dyn_cast<RetentionOpInterface>(target);
+  if (auto parallel = dyn_cast<ParallelOp>(target))
+    if (const char *why = whyOnlyParallel(parallel)) {
+      DiagnosedSilenceableFailure diag =
+          emitSilenceableError()
+          << "cannot convert to the recurrent form: " << why;
+      diag.attachNote(target->getLoc()) << "when applied to this op";
+      return diag;
+    }
   FailureOr<RecurrentOp> rec =
       op ? convertToRecurrent(rewriter, op) : FailureOr<RecurrentOp>();
   if (failed(rec)) {

@@ -36,7 +36,8 @@ retnet::retention::convertChunkwiseToParallel(RewriterBase &rewriter,
   rewriter.setInsertionPoint(op);
   auto parallel = ParallelOp::create(
       rewriter, op.getLoc(), op.getO().getType(), op.getQ(), op.getK(),
-      op.getV(), op.getLogDecay(), op.getNormalization(), op.getScaleAttr());
+      op.getV(), op.getLogDecay(), op.getNormalization(), op.getScaleAttr(),
+      /*abs_row_norm=*/nullptr);
   rewriter.replaceAllUsesWith(op.getO(), parallel.getO());
   rewriter.eraseOp(op);
   return parallel;

@@ -15,8 +15,17 @@ namespace retnet::retention {
 using namespace mlir;
 using namespace retnet::retention;
 
-ChunkwiseOp retnet::retention::convertParallelToChunkwise(
+const char *retnet::retention::whyOnlyParallel(ParallelOp op) {
+  if (op.getAbsRowNorm())
+    return "its abs_row_norm divides each row by a sum over all of the row's "
+           "scores, which only the parallel form computes";
+  return nullptr;
+}
+
+FailureOr<ChunkwiseOp> retnet::retention::convertParallelToChunkwise(
     RewriterBase &rewriter, ParallelOp op, int64_t chunkSize) {
+  if (whyOnlyParallel(op))
+    return failure();
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   auto q = op.getQ().getType();
@@ -40,8 +49,9 @@ struct ParallelToChunkwise : OpRewritePattern<ParallelOp> {
       : OpRewritePattern(context), chunkSize(chunkSize) {}
   LogicalResult matchAndRewrite(ParallelOp op,
                                 PatternRewriter &rewriter) const override {
-    convertParallelToChunkwise(rewriter, op, chunkSize);
-    return success();
+    if (const char *why = whyOnlyParallel(op))
+      return rewriter.notifyMatchFailure(op, why);
+    return convertParallelToChunkwise(rewriter, op, chunkSize);
   }
   int64_t chunkSize;
 };
@@ -60,6 +70,11 @@ struct RetentionParallelToChunkwisePass
     RewritePatternSet patterns(&getContext());
     populateParallelToChunkwisePatterns(patterns, chunkSize);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
+    // Say why the ops that remain were left alone.
+    getOperation()->walk([](ParallelOp op) {
+      op.emitRemark() << "not converted to the chunkwise form: "
+                      << whyOnlyParallel(op);
+    });
   }
 };
 } // namespace

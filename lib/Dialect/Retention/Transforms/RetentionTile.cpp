@@ -59,9 +59,13 @@ struct RetentionTilePass
                       : ShapedType::isDynamic(seq)
                           ? kDefaultChunk
                           : std::min(seq, kDefaultChunk);
-      if (auto par = dyn_cast<ParallelOp>(op))
-        op = convertParallelToChunkwise(rewriter, par, chunk);
-      else if (auto cw = dyn_cast<ChunkwiseOp>(op); cw && chunkSize > 0)
+      // A parallel op that only its own form computes is tiled as it is.
+      if (auto par = dyn_cast<ParallelOp>(op)) {
+        if (FailureOr<ChunkwiseOp> cw =
+                convertParallelToChunkwise(rewriter, par, chunk);
+            succeeded(cw))
+          op = *cw;
+      } else if (auto cw = dyn_cast<ChunkwiseOp>(op); cw && chunkSize > 0)
         rewriter.modifyOpInPlace(cw, [&] { cw.setChunkSize(chunkSize); });
 
       scf::SCFTilingOptions options;

@@ -22,6 +22,9 @@ retnet::retention::convertToRecurrent(RewriterBase &rewriter,
                                       RetentionOpInterface op) {
   if (isa<RecurrentOp>(op))
     return failure();
+  if (auto parallel = dyn_cast<ParallelOp>(op.getOperation());
+      parallel && whyOnlyParallel(parallel))
+    return failure();
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   Location loc = op->getLoc();
@@ -58,9 +61,12 @@ struct ToRecurrent : OpInterfaceRewritePattern<RetentionOpInterface> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
   LogicalResult matchAndRewrite(RetentionOpInterface op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(convertToRecurrent(rewriter, op)))
+    if (isa<RecurrentOp>(op))
       return rewriter.notifyMatchFailure(op, "already recurrent");
-    return success();
+    if (auto parallel = dyn_cast<ParallelOp>(op.getOperation()))
+      if (const char *why = whyOnlyParallel(parallel))
+        return rewriter.notifyMatchFailure(op, why);
+    return convertToRecurrent(rewriter, op);
   }
 };
 
@@ -71,6 +77,10 @@ struct RetentionToRecurrentPass
     RewritePatternSet patterns(&getContext());
     populateToRecurrentPatterns(patterns);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
+    getOperation()->walk([](ParallelOp op) {
+      op.emitRemark() << "not converted to the recurrent form: "
+                      << whyOnlyParallel(op);
+    });
   }
 };
 } // namespace

@@ -53,7 +53,20 @@ def Retention_ParallelOp : Retention_Op<"parallel",
 
     where `gamma_h = exp(log_decay[h])` and `s` is the optional `scale`
     (default 1). With `normalization = #retention.normalization<none>` the
-    denominator is dropped. Operands are `q: [B, H, T, Dk]`, `k: [B, H, T, Dk]`,
+    denominator is dropped.
+
+    With `abs_row_norm = array<f32: lo, hi>` each output row is further
+    divided by the clamped absolute sum of its weights, as the reference
+    implementation's parallel form does:
+
+    ```
+    o[n] = o[n] / clamp(sum_{m <= n} |D[n, m] * s * (q[n] . k[m])|, lo, hi)
+    ```
+
+    The factor depends on the whole row of scores, so only this form
+    computes it: an op with `abs_row_norm` is not converted to the chunkwise
+    or recurrent form. `retention-raise` sets it when it finds the
+    reference implementation's normalisation (`lo = 1`, `hi = 5e4`). Operands are `q: [B, H, T, Dk]`, `k: [B, H, T, Dk]`,
     `v: [B, H, T, Dv]` and `log_decay: [H]`; the result is `o: [B, H, T, Dv]`
     with the element type of `v`. Accumulation is in f32.
 
@@ -65,7 +78,9 @@ def Retention_ParallelOp : Retention_Op<"parallel",
           tensor<2xf32> -> tensor<1x2x64x32xf32>
     ```
   }];
-  let arguments = RetentionCommonArgs;
+  let arguments = !con(RetentionCommonArgs, (ins
+    OptionalAttr<DenseF32ArrayAttr>:$abs_row_norm
+  ));
   let results = (outs Retention_QKVTensor:$o);
   let extraClassDeclaration = [{
     ::mlir::OpOperand *getStateInOperand() { return nullptr; }

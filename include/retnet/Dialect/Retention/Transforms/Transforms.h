@@ -15,13 +15,16 @@
 namespace retnet::retention {
 
 /// Replaces `op` by a chunkwise op with no initial state and the given chunk
-/// size (the same function) and returns it; its final state is unused.
-ChunkwiseOp convertParallelToChunkwise(mlir::RewriterBase &rewriter,
-                                       ParallelOp op, int64_t chunkSize);
+/// size (the same function) and returns it; its final state is unused. Fails
+/// without rewriting where whyOnlyParallel(op) says why.
+mlir::FailureOr<ChunkwiseOp>
+convertParallelToChunkwise(mlir::RewriterBase &rewriter, ParallelOp op,
+                           int64_t chunkSize);
 
 /// Replaces a parallel or chunkwise `op` by the recurrent op over its rows,
 /// starting from its initial state (zero if none) at its position (0 if
-/// none), and returns it; fails without rewriting on a recurrent op.
+/// none), and returns it; fails without rewriting on a recurrent op and on a
+/// parallel op that only the parallel form computes (whyOnlyParallel).
 mlir::FailureOr<RecurrentOp> convertToRecurrent(mlir::RewriterBase &rewriter,
                                                 RetentionOpInterface op);
 
@@ -41,6 +44,10 @@ void populateToRecurrentPatterns(mlir::RewritePatternSet &patterns);
 /// chunkwise -> parallel, where the chunkwise op is the parallel function
 /// (see whyNotParallel).
 void populateChunkwiseToParallelPatterns(mlir::RewritePatternSet &patterns);
+
+/// Why only the parallel form computes `op` (its `abs_row_norm` needs every
+/// score of a row), or null when the loop forms compute it too.
+const char *whyOnlyParallel(ParallelOp op);
 
 /// Why `op` is not the parallel function (a non-zero initial state, a first
 /// row not at position 0, a used final state), or null when it is.
