@@ -1,0 +1,1 @@
+"""Stand-in for fairscale (see ../README.md): import-only."""
