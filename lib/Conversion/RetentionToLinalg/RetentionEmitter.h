@@ -254,10 +254,12 @@ protected:
         b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
   }
 
-  /// scores[b,h,a,c] *= gamma^(a-c) (* rowFactor[h,a]) for c <= a, else 0:
-  /// the causal decay mask applied in place on a square score block, each
-  /// decay power computed from the indices where it is used.
-  Value applyCausalDecay(Value scores, Value rowFactor) {
+  /// scores[b,h,a,c] *= gamma^(n-m) (* rowFactor[h,a]) for m <= n, else 0,
+  /// with n = rowOffset + a and m = colOffset + c (offsets default to 0):
+  /// the causal decay mask applied in place on a block of scores, each decay
+  /// power computed from the indices where it is used.
+  Value applyCausalDecay(Value scores, Value rowFactor, Value rowOffset = {},
+                         Value colOffset = {}) {
     SmallVector<Value> inputs = {logDecay};
     SmallVector<SmallVector<AffineExpr>> maps = {dims({1})};
     if (rowFactor) {
@@ -270,6 +272,10 @@ protected:
         [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
           Value row = linalg::IndexOp::create(nb, nloc, 2);
           Value col = linalg::IndexOp::create(nb, nloc, 3);
+          if (rowOffset)
+            row = arith::AddIOp::create(nb, nloc, rowOffset, row);
+          if (colOffset)
+            col = arith::AddIOp::create(nb, nloc, colOffset, col);
           Value causal = arith::CmpIOp::create(
               nb, nloc, arith::CmpIPredicate::uge, row, col);
           Value zeroIdx = arith::ConstantIndexOp::create(nb, nloc, 0);

@@ -157,27 +157,7 @@ std::pair<Value, Value> FusedEmitter::keyBlock(const QueryBlock &rows,
   Value scores = blockedContract(
       rows.q, kTj, zeros({batch, heads, rows.length, length}), {0, 1, 2, 3});
   // Decay in place from the absolute distance n - m of each entry.
-  Value row0 = rows.row0;
-  Value weights = generic(
-      {logDecay, rows.rowFactors}, scores,
-      {dims({1}), dims({1, 2}), dims({0, 1, 2, 3})}, {kPar, kPar, kPar, kPar},
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value n = arith::AddIOp::create(nb, nloc, row0,
-                                        linalg::IndexOp::create(nb, nloc, 2));
-        Value m = arith::AddIOp::create(nb, nloc, key0,
-                                        linalg::IndexOp::create(nb, nloc, 3));
-        Value causal =
-            arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::uge, n, m);
-        Value zeroIdx = arith::ConstantIndexOp::create(nb, nloc, 0);
-        Value dist = arith::SelectOp::create(
-            nb, nloc, causal, arith::SubIOp::create(nb, nloc, n, m), zeroIdx);
-        Value w = arith::MulFOp::create(
-            nb, nloc, arith::MulFOp::create(nb, nloc, args[2], args[1]),
-            decayPow(nb, nloc, dist, args[0]));
-        Value zero =
-            arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(0.0f));
-        return arith::SelectOp::create(nb, nloc, causal, w, zero);
-      });
+  Value weights = applyCausalDecay(scores, rows.rowFactors, rows.row0, key0);
   if (absRowNorm)
     absSum = accumulateAbsRowSum(weights, absSum);
   return {blockedContract(weights, vj, acc, {0, 1, 2, 3}), absSum};
