@@ -245,7 +245,7 @@ Value GraphBuilder::layer(Value x, Value &state) {
   if (s.form == Form::Parallel) {
     r = retention::ParallelOp::create(b, loc, type({B, H, T, dv}), qh, kh, vh,
                                       logDecay, norm, scale,
-                                      /*abs_row_norm=*/nullptr);
+                                      /*row_divisor=*/nullptr);
   } else {
     OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
     SmallVector<OpFoldResult> offsets = {layerIdx, zero, zero, zero, zero};

@@ -148,16 +148,24 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, FuzzedDataProvider &in) {
 
   auto normAttr = NormalizationAttr::get(&ctx, norm);
   if (form == 0) {
-    // The reference implementation's row bounds, or anything (the verifier
-    // rejects bad ones).
-    DenseF32ArrayAttr absRowNorm;
-    if (in.ConsumeBool())
-      absRowNorm = b.getDenseF32ArrayAttr(
-          in.ConsumeBool()
-              ? SmallVector<float>{1.0f, 5e4f}
-              : SmallVector<float>{in.ConsumeFloatingPoint<float>(),
-                                   in.ConsumeFloatingPoint<float>()});
-    ParallelOp::create(b, loc, oType, q, k, v, ld, normAttr, scale, absRowNorm);
+    // The reference implementation's divisors, or any bounds (bad ones are
+    // rejected by the attribute's verifier: the op then has none).
+    RowDivisorAttr rowDivisor;
+    if (in.ConsumeBool()) {
+      auto kind = in.ConsumeBool() ? RowDivisorKind::SumOfAbs
+                                   : RowDivisorKind::AbsOfSum;
+      float lo = 1.0f, hi = in.ConsumeBool()
+                                ? 5e4f
+                                : std::numeric_limits<float>::infinity();
+      if (in.ConsumeBool()) {
+        lo = in.ConsumeFloatingPoint<float>();
+        hi = in.ConsumeFloatingPoint<float>();
+      }
+      rowDivisor =
+          RowDivisorAttr::getChecked([&] { return mlir::emitError(loc); }, &ctx,
+                                     kind, APFloat(lo), APFloat(hi));
+    }
+    ParallelOp::create(b, loc, oType, q, k, v, ld, normAttr, scale, rowDivisor);
   } else if (form == 1)
     ChunkwiseOp::create(b, loc, oType, sType, q, k, v, ld, normAttr, scale,
                         state, withPosition ? position : Value(),

@@ -38,7 +38,7 @@ def RetentionFuseDecayPass : Pass<"retention-fuse-decay"> {
                 "computations that use it";
   let description = [{
     The optimised lowering of the three forms (`retention-tile` first turns
-    parallel ops into chunkwise ones, except those with an `abs_row_norm`).
+    parallel ops into chunkwise ones, except those with a `row_divisor`).
     No tensor of decay values is ever built: per chunk of `L` rows,
 
     * the intra-chunk decay `gamma^(a-c)` is computed as `exp((a-c) *
@@ -55,8 +55,8 @@ def RetentionFuseDecayPass : Pass<"retention-fuse-decay"> {
 
     A parallel op runs over blocks of 64 query rows and, for each, the
     blocks of 64 key rows up to its own: the weights of a 64 x 64 block are
-    decayed in place from the absolute distance `n - m`, summed in absolute
-    value per row (for `abs_row_norm`) and multiplied into the rows'
+    decayed in place from the absolute distance `n - m`, summed per row
+    (for a `row_divisor`) and multiplied into the rows'
     accumulator, so memory is linear in T (time stays quadratic).
   }];
   let dependentDialects = [

@@ -863,12 +863,12 @@ struct ConvertRetentionToGPUPass
     : retnet::impl::ConvertRetentionToGPUPassBase<ConvertRetentionToGPUPass> {
   void runOnOperation() override {
     // Device buffers need static shapes; every op with them gets a kernel,
-    // except a parallel op's abs_row_norm, which no kernel computes.
+    // except a parallel op's row_divisor, which no kernel computes.
     WalkResult dynamic = getOperation()->walk([](RetentionOpInterface op) {
       if (auto parallel = dyn_cast<ParallelOp>(op.getOperation());
-          parallel && parallel.getAbsRowNorm()) {
+          parallel && parallel.getRowDivisor()) {
         op->emitOpError("cannot be lowered to a GPU kernel: no kernel "
-                        "computes its abs_row_norm (the CPU lowerings do)");
+                        "computes its row_divisor (the CPU lowerings do)");
         return WalkResult::interrupt();
       }
       if (allStatic(op))

@@ -28,8 +28,7 @@ RetentionEmitter::RetentionEmitter(OpBuilder &b, Operation *op)
   keyDim = qType.getDimSize(3);
   valueDim = cast<RankedTensorType>(v.getType()).getDimSize(3);
   if (auto parallel = dyn_cast<ParallelOp>(op))
-    if (std::optional<ArrayRef<float>> bounds = parallel.getAbsRowNorm())
-      absRowNorm = std::make_pair((*bounds)[0], (*bounds)[1]);
+    rowDivisor = parallel.getRowDivisorAttr();
   DenseFPElementsAttr constant;
   if (matchPattern(logDecay, m_Constant(&constant)))
     constantLogDecay = llvm::to_vector(

@@ -347,16 +347,19 @@ protected:
   int64_t batch, heads, seq, keyDim, valueDim;
   /// log(gamma) per head when the decay operand is a constant.
   std::optional<SmallVector<double>> constantLogDecay;
-  /// The bounds [lo, hi] of a parallel op's `abs_row_norm`, if it has one.
-  std::optional<std::pair<float, float>> absRowNorm;
+  /// A parallel op's `row_divisor`, if it has one.
+  RowDivisorAttr rowDivisor;
 
-  /// out[b,h,a,e] = acc[b,h,a,e] / clamp(absSum[b,h,a], lo, hi) with the
-  /// bounds of `absRowNorm`, in the output type.
-  Value divideByAbsRowSum(Value acc, Value absSum) {
+  /// out[b,h,a,e] = acc[b,h,a,e] / clamp(rowSum[b,h,a], min, max) (the
+  /// absolute value of rowSum for abs_of_sum) with the bounds of
+  /// `rowDivisor`, in the output type.
+  Value divideByRowSum(Value acc, Value rowSum) {
     auto type = cast<RankedTensorType>(acc.getType());
-    auto [lo, hi] = *absRowNorm;
+    float lo = rowDivisor.getMin().convertToFloat();
+    float hi = rowDivisor.getMax().convertToFloat();
+    bool absOfSum = rowDivisor.getKind() == RowDivisorKind::AbsOfSum;
     return generic(
-        {acc, absSum}, emptyTensor(type.getShape(), outElemType),
+        {acc, rowSum}, emptyTensor(type.getShape(), outElemType),
         {dims({0, 1, 2, 3}), dims({0, 1, 2}), dims({0, 1, 2, 3})},
         {kPar, kPar, kPar, kPar},
         [&](OpBuilder &nb, Location nloc, ValueRange args) {
@@ -364,20 +367,25 @@ protected:
               arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(lo));
           Value hiV =
               arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(hi));
+          Value sum =
+              absOfSum ? math::AbsFOp::create(nb, nloc, args[1]) : args[1];
           Value clamped = arith::MinimumFOp::create(
-              nb, nloc, arith::MaximumFOp::create(nb, nloc, args[1], loV), hiV);
+              nb, nloc, arith::MaximumFOp::create(nb, nloc, sum, loV), hiV);
           return castOut(nb, nloc,
                          arith::DivFOp::create(nb, nloc, args[0], clamped));
         });
   }
-  /// absSum[b,h,a] += sum_c |weights[b,h,a,c]|.
-  Value accumulateAbsRowSum(Value weights, Value absSum) {
-    return generic({weights}, absSum, {dims({0, 1, 2, 3}), dims({0, 1, 2})},
+  /// rowSum[b,h,a] += sum_c |weights[b,h,a,c]| (sum_of_abs) or
+  /// sum_c weights[b,h,a,c] (abs_of_sum).
+  Value accumulateRowSum(Value weights, Value rowSum) {
+    bool sumOfAbs = rowDivisor.getKind() == RowDivisorKind::SumOfAbs;
+    return generic({weights}, rowSum, {dims({0, 1, 2, 3}), dims({0, 1, 2})},
                    {kPar, kPar, kPar, kRed},
-                   [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-                     return arith::AddFOp::create(
-                         nb, nloc, args[1],
-                         math::AbsFOp::create(nb, nloc, args[0]));
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+                     Value w = sumOfAbs
+                                   ? math::AbsFOp::create(nb, nloc, args[0])
+                                   : args[0];
+                     return arith::AddFOp::create(nb, nloc, args[1], w);
                    });
   }
 };

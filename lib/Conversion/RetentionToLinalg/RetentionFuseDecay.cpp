@@ -12,7 +12,7 @@
 //    output dimension innermost, so its inner loop is an axpy that LLVM
 //    vectorises;
 //  * the parallel form (which retention-tile turns into the chunkwise form
-//    unless it has an `abs_row_norm`) runs over blocks of query and key
+//    unless it has a `row_divisor`) runs over blocks of query and key
 //    rows, so that no T x T tensor exists.
 //
 //===----------------------------------------------------------------------===//
@@ -65,10 +65,10 @@ private:
     int64_t length;
   };
   /// One key block of `length` rows at `key0`: acc += W V and, with
-  /// abs_row_norm, absSum += sum |W|, where W = (Q K^T) * gamma^(n-m) times
-  /// the row factor for m <= n, else 0. Returns {acc, absSum}.
+  /// row_divisor, rowSum += sum |W|, where W = (Q K^T) * gamma^(n-m) times
+  /// the row factor for m <= n, else 0. Returns {acc, rowSum}.
   std::pair<Value, Value> keyBlock(const QueryBlock &rows, Value key0,
-                                   int64_t length, Value acc, Value absSum);
+                                   int64_t length, Value acc, Value rowSum);
   /// The outputs of the rows of `rows`: the full key blocks [0, fullKeys)
   /// then, when `tailKeys` is set, the static tail block at `fullKeyEnd`.
   Value queryBlock(const QueryBlock &rows, Value fullKeys, int64_t tailKeys);
@@ -142,7 +142,7 @@ std::pair<Value, Value> FusedEmitter::chunk(Value out, Value state,
 
 std::pair<Value, Value> FusedEmitter::keyBlock(const QueryBlock &rows,
                                                Value key0, int64_t length,
-                                               Value acc, Value absSum) {
+                                               Value acc, Value rowSum) {
   auto kType = cast<RankedTensorType>(kT.getType());
   SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
                                        b.getIndexAttr(0), key0};
@@ -158,18 +158,18 @@ std::pair<Value, Value> FusedEmitter::keyBlock(const QueryBlock &rows,
       rows.q, kTj, zeros({batch, heads, rows.length, length}), {0, 1, 2, 3});
   // Decay in place from the absolute distance n - m of each entry.
   Value weights = applyCausalDecay(scores, rows.rowFactors, rows.row0, key0);
-  if (absRowNorm)
-    absSum = accumulateAbsRowSum(weights, absSum);
-  return {blockedContract(weights, vj, acc, {0, 1, 2, 3}), absSum};
+  if (rowDivisor)
+    rowSum = accumulateRowSum(weights, rowSum);
+  return {blockedContract(weights, vj, acc, {0, 1, 2, 3}), rowSum};
 }
 
 Value FusedEmitter::queryBlock(const QueryBlock &rows, Value fullKeys,
                                int64_t tailKeys) {
   Value acc = zeros({batch, heads, rows.length, valueDim});
-  Value absSum = zeros({batch, heads, rows.length});
+  Value rowSum = zeros({batch, heads, rows.length});
   auto loop = scf::ForOp::create(
       b, loc, arith::ConstantIndexOp::create(b, loc, 0), fullKeys,
-      arith::ConstantIndexOp::create(b, loc, block), ValueRange{acc, absSum},
+      arith::ConstantIndexOp::create(b, loc, block), ValueRange{acc, rowSum},
       [&](OpBuilder &nb, Location nloc, Value key0, ValueRange iterArgs) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -177,13 +177,13 @@ Value FusedEmitter::queryBlock(const QueryBlock &rows, Value fullKeys,
         scf::YieldOp::create(b, nloc, ValueRange{a, s});
       });
   acc = loop.getResult(0);
-  absSum = loop.getResult(1);
+  rowSum = loop.getResult(1);
   if (tailKeys)
-    std::tie(acc, absSum) =
+    std::tie(acc, rowSum) =
         keyBlock(rows, arith::ConstantIndexOp::create(b, loc, fullEnd),
-                 tailKeys, acc, absSum);
-  if (absRowNorm)
-    return divideByAbsRowSum(acc, absSum);
+                 tailKeys, acc, rowSum);
+  if (rowDivisor)
+    return divideByRowSum(acc, rowSum);
   return generic(
       {acc}, emptyTensor({batch, heads, rows.length, valueDim}, outElemType),
       {dims({0, 1, 2, 3}), dims({0, 1, 2, 3})}, {kPar, kPar, kPar, kPar},

@@ -44,9 +44,9 @@ Value ReferenceEmitter::parallel() {
   // o[b,h,n,e] = sum_m weights[b,h,n,m] v[b,h,m,e]
   Value o = contract(weights, {0, 1, 2, 4}, v, {0, 1, 4, 3},
                      zeros({batch, heads, seq, valueDim}));
-  if (absRowNorm)
-    return divideByAbsRowSum(
-        o, accumulateAbsRowSum(weights, zeros({batch, heads, seq})));
+  if (rowDivisor)
+    return divideByRowSum(
+        o, accumulateRowSum(weights, zeros({batch, heads, seq})));
   if (outElemType.isF32())
     return o;
   return generic({o}, emptyTensor({batch, heads, seq, valueDim}, outElemType),

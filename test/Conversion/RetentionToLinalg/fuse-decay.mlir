@@ -42,7 +42,7 @@ func.func @chunkwise(%q: tensor<1x2x32x8xf32>, %k: tensor<1x2x32x8xf32>,
 // A parallel op in blocks of query rows (64; T = 136 here: two full
 // blocks and a tail of 8) and key blocks up to the query block's own: the only
 // score tensors are 64 x 64 (and the tail's 8 x 64, 8 x 8) blocks, decayed
-// in place; with abs_row_norm each block's absolute row sums accumulate
+// in place; with a row_divisor each block's absolute row sums accumulate
 // beside the rows' outputs, which are divided by them once.
 // CHECK-LABEL: func.func @parallel
 // CHECK: scf.for %[[ROW0:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
@@ -69,7 +69,7 @@ func.func @parallel(%q: tensor<1x2x136x8xf32>, %k: tensor<1x2x136x8xf32>,
                     %v: tensor<1x2x136x4xf32>, %ld: tensor<2xf32>)
     -> tensor<1x2x136x4xf32> {
   %o = retention.parallel %q, %k, %v decay(%ld)
-      {abs_row_norm = array<f32: 1.0, 50000.0>}
+      {row_divisor = #retention.row_divisor<sum_of_abs, min = 1.0, max = 50000.0>}
       : tensor<1x2x136x8xf32>, tensor<1x2x136x8xf32>, tensor<1x2x136x4xf32>,
         tensor<2xf32> -> tensor<1x2x136x4xf32>
   return %o : tensor<1x2x136x4xf32>

@@ -277,9 +277,9 @@ func.func @recurrent_new_state_type(%q: tensor<1x2x1x16xf32>, %k: tensor<1x2x1x1
 
 // -----
 
-func.func @abs_row_norm_arity(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
-  // expected-error @+1 {{expects 'abs_row_norm' to hold two bounds [lo, hi], got 1 values}}
-  %o = retention.parallel %q, %q, %q decay(%ld) {abs_row_norm = array<f32: 1.0>}
+func.func @row_divisor_bounds(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
+  // expected-error @+1 {{expects a row divisor with a finite min > 0 and max >= min, got min = 2.000000e+00, max = 1.000000e+00}}
+  %o = retention.parallel %q, %q, %q decay(%ld) {row_divisor = #retention.row_divisor<sum_of_abs, min = 2.0, max = 1.0>}
       : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>,
         tensor<2xf32> -> tensor<1x2x64x16xf32>
   return
@@ -287,9 +287,9 @@ func.func @abs_row_norm_arity(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
 
 // -----
 
-func.func @abs_row_norm_bounds(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
-  // expected-error @+1 {{expects 'abs_row_norm' bounds with 0 < lo <= hi, both finite, got [2.00, 1.00]}}
-  %o = retention.parallel %q, %q, %q decay(%ld) {abs_row_norm = array<f32: 2.0, 1.0>}
+func.func @row_divisor_zero(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
+  // expected-error @+1 {{expects a row divisor with a finite min > 0 and max >= min, got min = 0.000000e+00, max = INF}}
+  %o = retention.parallel %q, %q, %q decay(%ld) {row_divisor = #retention.row_divisor<abs_of_sum, min = 0.0>}
       : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>,
         tensor<2xf32> -> tensor<1x2x64x16xf32>
   return
@@ -297,9 +297,9 @@ func.func @abs_row_norm_bounds(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
 
 // -----
 
-func.func @abs_row_norm_zero(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
-  // expected-error @+1 {{expects 'abs_row_norm' bounds with 0 < lo <= hi, both finite, got [0.00, 1.00]}}
-  %o = retention.parallel %q, %q, %q decay(%ld) {abs_row_norm = array<f32: 0.0, 1.0>}
+func.func @row_divisor_kind(%q: tensor<1x2x64x16xf32>, %ld: tensor<2xf32>) {
+  // expected-error @+1 {{expected 'sum_of_abs' or 'abs_of_sum', got 'sum'}}
+  %o = retention.parallel %q, %q, %q decay(%ld) {row_divisor = #retention.row_divisor<sum, min = 1.0>}
       : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>,
         tensor<2xf32> -> tensor<1x2x64x16xf32>
   return

@@ -28,6 +28,25 @@ func.func @parallel_attrs(%q: tensor<1x2x8x4xbf16>, %k: tensor<1x2x8x4xbf16>,
   return %o : tensor<1x2x8x4xbf16>
 }
 
+// Row divisors round-trip; an unbounded one prints no max.
+// CHECK-LABEL: func.func @parallel_row_divisor
+func.func @parallel_row_divisor(%q: tensor<1x2x8x4xf32>, %ld: tensor<2xf32>)
+    -> (tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>) {
+  // CHECK: retention.parallel
+  // CHECK-SAME: {row_divisor = #retention.row_divisor<sum_of_abs, min = 1.000000e+00, max = 5.000000e+04>}
+  %o = retention.parallel %q, %q, %q decay(%ld)
+      {row_divisor = #retention.row_divisor<sum_of_abs, min = 1.0, max = 5.0e4>}
+      : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>,
+        tensor<2xf32> -> tensor<1x2x8x4xf32>
+  // CHECK: retention.parallel
+  // CHECK-SAME: {row_divisor = #retention.row_divisor<abs_of_sum, min = 1.000000e+00>}
+  %p = retention.parallel %q, %q, %q decay(%ld)
+      {row_divisor = #retention.row_divisor<abs_of_sum, min = 1.0>}
+      : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>,
+        tensor<2xf32> -> tensor<1x2x8x4xf32>
+  return %o, %p : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>
+}
+
 // CHECK-LABEL: func.func @chunkwise
 // CHECK-SAME: %[[S0:[a-z0-9]+]]: tensor<1x2x16x8xf32>, %[[P:[a-z0-9]+]]: index
 func.func @chunkwise(%q: tensor<1x2x100x16xf16>, %k: tensor<1x2x100x16xf16>,

@@ -70,10 +70,11 @@ def decays(kind, heads):
 # ------------------------------------------------------------- reference --
 
 
-def reference(q, k, v, log_decay, scale, normalize, state0, position, abs_row_norm=None):
+def reference(q, k, v, log_decay, scale, normalize, state0, position, row_divisor=None):
     """Naive retention in float64. Returns (o, final unnormalised state).
-    abs_row_norm (lo, hi): each row of o divided by the clamped sum of the
-    absolute values of its weights (parallel form only)."""
+    row_divisor (kind, lo, hi): each row of o divided by the clamped sum of
+    the absolute values of its weights (sum_of_abs) or the absolute value of
+    their sum (abs_of_sum); parallel form only."""
     B, H, T, Dk = q.shape
     Dv = v.shape[3]
     o = np.zeros((B, H, T, Dv))
@@ -93,9 +94,12 @@ def reference(q, k, v, log_decay, scale, normalize, state0, position, abs_row_no
             inner = (scores * D) @ v[b, h]
             cross = scale * (gamma ** (n + 1))[:, None] * (q[b, h] @ state0[b, h])
             o[b, h] = (inner + cross) * norm[:, None]
-            if abs_row_norm:
+            if row_divisor:
+                kind, lo, hi = row_divisor
                 weights = scores * D * norm[:, None]
-                o[b, h] /= np.clip(np.abs(weights).sum(axis=1), *abs_row_norm)[:, None]
+                total = np.abs(weights).sum(axis=1) if kind == "sum_of_abs" \
+                    else np.abs(weights.sum(axis=1))
+                o[b, h] /= np.clip(total, lo, hi)[:, None]
             weights = gamma ** (T - 1 - n)
             final[b, h] = gamma ** T * state0[b, h] + (k[b, h] * weights[:, None]).T @ v[b, h]
     return o, final
@@ -109,7 +113,7 @@ def ttype(shape, elem):
 
 
 def build_module(form, B, H, T, Dk, Dv, elem, chunk, scale, normalize, with_state,
-                 only_o, constant_decay, abs_row_norm=None):
+                 only_o, constant_decay, row_divisor=None):
     q_t = ttype((B, H, T, Dk), elem)
     v_t = ttype((B, H, T, Dv), elem)
     ld_t = ttype((H,), "f32")
@@ -119,8 +123,10 @@ def build_module(form, B, H, T, Dk, Dv, elem, chunk, scale, normalize, with_stat
         attrs.append("scale = %r : f32" % scale)
     if not normalize:
         attrs.append("normalization = #retention.normalization<none>")
-    if abs_row_norm:
-        attrs.append("abs_row_norm = array<f32: %r, %r>" % abs_row_norm)
+    if row_divisor:
+        kind, lo, hi = row_divisor
+        attrs.append("row_divisor = #retention.row_divisor<%s, min = %r%s>"
+                     % (kind, lo, "" if hi == float("inf") else ", max = %r" % hi))
     attr = (" {" + ", ".join(attrs) + "}") if attrs else ""
     args = "%%q: %s, %%k: %s, %%v: %s, %%ld: %s" % (q_t, q_t, v_t, ld_t)
     types = "%s, %s, %s, %s" % (q_t, q_t, v_t, ld_t)
@@ -251,9 +257,11 @@ def main():
     ap.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--no-normalize", action="store_true")
-    ap.add_argument("--abs-row-norm", metavar="LO,HI",
-                    type=lambda s: tuple(float(x) for x in s.split(",")),
-                    help="parallel form: rows divided by their clamped absolute weight sum")
+    ap.add_argument("--row-divisor", metavar="KIND,MIN[,MAX]",
+                    type=lambda s: (s.split(",")[0], float(s.split(",")[1]),
+                                    float(s.split(",")[2]) if s.count(",") > 1 else float("inf")),
+                    help="parallel form: rows divided by a clamped sum over their weights "
+                         "(KIND sum_of_abs or abs_of_sum)")
     ap.add_argument("--state", action="store_true",
                     help="non-zero initial state and position (chunkwise; "
                          "recurrent always takes a state)")
@@ -292,7 +300,7 @@ def main():
 
     scale = float(np.float32(a.scale))
     o_ref, s_ref = reference(q, k, v, ld, scale, not a.no_normalize, state0, position,
-                             a.abs_row_norm)
+                             a.row_divisor)
     # The emulator runs the GPU kernels (see convert-retention-to-gpu). f16
     # and bf16 ops with Dk a multiple of 16 take tensor-core kernels, which
     # round operands of mma.sync to the input type (unit roundoff u: 2^-11
@@ -337,7 +345,7 @@ def main():
     elem = {"f32": "f32", "f16": "f16", "bf16": "bf16"}[a.dtype]
     src = build_module(a.form, B, H, T, Dk, Dv, elem, a.chunk, a.scale,
                        not a.no_normalize, a.state, a.only_o,
-                       ld if a.constant_decay else None, a.abs_row_norm)
+                       ld if a.constant_decay else None, a.row_divisor)
     if a.alias:
         src = alias_operands(src, a.alias, ttype((B, H, T, Dk), elem),
                              ttype((B, H, Dk, Dv), "f32"))

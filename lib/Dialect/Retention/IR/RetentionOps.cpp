@@ -154,22 +154,8 @@ LogicalResult verifyState(Operation *op, StringRef name, Type type,
 } // namespace
 
 LogicalResult ParallelOp::verify() {
-  if (failed(verifyCommon(*this, getQ(), getK(), getV(), getLogDecay(),
-                          getO().getType(), getScale())))
-    return failure();
-  std::optional<ArrayRef<float>> bounds = getAbsRowNorm();
-  if (!bounds)
-    return success();
-  if (bounds->size() != 2)
-    return emitOpError() << "expects 'abs_row_norm' to hold two bounds [lo, "
-                            "hi], got "
-                         << bounds->size() << " values";
-  float lo = (*bounds)[0], hi = (*bounds)[1];
-  if (!(std::isfinite(lo) && std::isfinite(hi) && lo > 0.0f && lo <= hi))
-    return emitOpError() << "expects 'abs_row_norm' bounds with 0 < lo <= hi, "
-                            "both finite, got "
-                         << llvm::formatv("[{0}, {1}]", lo, hi);
-  return success();
+  return verifyCommon(*this, getQ(), getK(), getV(), getLogDecay(),
+                      getO().getType(), getScale());
 }
 
 LogicalResult ChunkwiseOp::verify() {

@@ -37,7 +37,7 @@ retnet::retention::convertChunkwiseToParallel(RewriterBase &rewriter,
   auto parallel = ParallelOp::create(
       rewriter, op.getLoc(), op.getO().getType(), op.getQ(), op.getK(),
       op.getV(), op.getLogDecay(), op.getNormalization(), op.getScaleAttr(),
-      /*abs_row_norm=*/nullptr);
+      /*row_divisor=*/nullptr);
   rewriter.replaceAllUsesWith(op.getO(), parallel.getO());
   rewriter.eraseOp(op);
   return parallel;

@@ -16,8 +16,8 @@ using namespace mlir;
 using namespace retnet::retention;
 
 const char *retnet::retention::whyOnlyParallel(ParallelOp op) {
-  if (op.getAbsRowNorm())
-    return "its abs_row_norm divides each row by a sum over all of the row's "
+  if (op.getRowDivisor())
+    return "its row_divisor divides each row by a sum over all of the row's "
            "scores, which only the parallel form computes";
   return nullptr;
 }

@@ -91,10 +91,10 @@ module attributes {transform.with_named_sequence} {
 
 // -----
 
-// Only the parallel form computes an abs_row_norm.
+// Only the parallel form computes a row_divisor.
 func.func @only_parallel(%q: tensor<1x1x8x4xf32>, %ld: tensor<1xf32>) {
   // expected-note @+1 {{when applied to this op}}
-  %o = retention.parallel %q, %q, %q decay(%ld) {abs_row_norm = array<f32: 1.0, 50000.0>}
+  %o = retention.parallel %q, %q, %q decay(%ld) {row_divisor = #retention.row_divisor<sum_of_abs, min = 1.0, max = 50000.0>}
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>,
         tensor<1xf32> -> tensor<1x1x8x4xf32>
   return
@@ -103,7 +103,7 @@ func.func @only_parallel(%q: tensor<1x1x8x4xf32>, %ld: tensor<1xf32>) {
 module attributes {transform.with_named_sequence} {
   transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
     %h = transform.structured.match ops{["retention.parallel"]} in %root : (!transform.any_op) -> !transform.any_op
-    // expected-error @+1 {{cannot convert to the chunkwise form: its abs_row_norm divides each row by a sum over all of the row's scores, which only the parallel form computes}}
+    // expected-error @+1 {{cannot convert to the chunkwise form: its row_divisor divides each row by a sum over all of the row's scores, which only the parallel form computes}}
     %c = transform.retention.convert_to_chunkwise %h chunk_size = 4 : (!transform.any_op) -> !transform.any_op
     transform.yield
   }
@@ -113,7 +113,7 @@ module attributes {transform.with_named_sequence} {
 
 func.func @only_parallel_recurrent(%q: tensor<1x1x8x4xf32>, %ld: tensor<1xf32>) {
   // expected-note @+1 {{when applied to this op}}
-  %o = retention.parallel %q, %q, %q decay(%ld) {abs_row_norm = array<f32: 1.0, 50000.0>}
+  %o = retention.parallel %q, %q, %q decay(%ld) {row_divisor = #retention.row_divisor<sum_of_abs, min = 1.0, max = 50000.0>}
       : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>,
         tensor<1xf32> -> tensor<1x1x8x4xf32>
   return
@@ -122,7 +122,7 @@ func.func @only_parallel_recurrent(%q: tensor<1x1x8x4xf32>, %ld: tensor<1xf32>) 
 module attributes {transform.with_named_sequence} {
   transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
     %h = transform.structured.match ops{["retention.parallel"]} in %root : (!transform.any_op) -> !transform.any_op
-    // expected-error @+1 {{cannot convert to the recurrent form: its abs_row_norm divides each row by a sum over all of the row's scores, which only the parallel form computes}}
+    // expected-error @+1 {{cannot convert to the recurrent form: its row_divisor divides each row by a sum over all of the row's scores, which only the parallel form computes}}
     %c = transform.retention.convert_to_recurrent %h : (!transform.any_op) -> !transform.any_op
     transform.yield
   }

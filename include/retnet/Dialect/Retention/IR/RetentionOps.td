@@ -55,18 +55,18 @@ def Retention_ParallelOp : Retention_Op<"parallel",
     (default 1). With `normalization = #retention.normalization<none>` the
     denominator is dropped.
 
-    With `abs_row_norm = array<f32: lo, hi>` each output row is further
-    divided by the clamped absolute sum of its weights, as the reference
+    With a `row_divisor` each output row is further divided by a clamped sum
+    over its weights `w[n, m] = D[n, m] * s * (q[n] . k[m])`, as the reference
     implementation's parallel form does:
 
     ```
-    o[n] = o[n] / clamp(sum_{m <= n} |D[n, m] * s * (q[n] . k[m])|, lo, hi)
+    o[n] = o[n] / clamp(sum_{m <= n} |w[n, m]|, min, max)     (sum_of_abs)
+    o[n] = o[n] / clamp(|sum_{m <= n} w[n, m]|, min, max)     (abs_of_sum)
     ```
 
-    The factor depends on the whole row of scores, so only this form
-    computes it: an op with `abs_row_norm` is not converted to the chunkwise
-    or recurrent form. `retention-raise` sets it when it finds the
-    reference implementation's normalisation (`lo = 1`, `hi = 5e4`). Operands are `q: [B, H, T, Dk]`, `k: [B, H, T, Dk]`,
+    The divisor depends on the whole row of scores, so only this form
+    states it: an op with a `row_divisor` is not converted to the chunkwise
+    or recurrent form. Operands are `q: [B, H, T, Dk]`, `k: [B, H, T, Dk]`,
     `v: [B, H, T, Dv]` and `log_decay: [H]`; the result is `o: [B, H, T, Dv]`
     with the element type of `v`. Accumulation is in f32.
 
@@ -79,7 +79,7 @@ def Retention_ParallelOp : Retention_Op<"parallel",
     ```
   }];
   let arguments = !con(RetentionCommonArgs, (ins
-    OptionalAttr<DenseF32ArrayAttr>:$abs_row_norm
+    OptionalAttr<Retention_RowDivisorAttr>:$row_divisor
   ));
   let results = (outs Retention_QKVTensor:$o);
   let extraClassDeclaration = [{

@@ -45,7 +45,7 @@ void populateToRecurrentPatterns(mlir::RewritePatternSet &patterns);
 /// (see whyNotParallel).
 void populateChunkwiseToParallelPatterns(mlir::RewritePatternSet &patterns);
 
-/// Why only the parallel form computes `op` (its `abs_row_norm` needs every
+/// Why only the parallel form computes `op` (its `row_divisor` needs every
 /// score of a row), or null when the loop forms compute it too.
 const char *whyOnlyParallel(ParallelOp op);
 
