@@ -14,6 +14,7 @@
 #include "retnet/Dialect/Retention/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -142,6 +143,17 @@ void retnet::buildRetentionToCUDAPipeline(OpPassManager &pm,
   });
 }
 
+void retnet::buildTosaToRetentionPipeline(OpPassManager &pm) {
+  OpPassManager &funcs = pm.nest<func::FuncOp>();
+  funcs.addPass(tosa::createTosaToLinalgNamed());
+  funcs.addPass(tosa::createTosaToLinalg());
+  funcs.addPass(createTosaToArithPass());
+  funcs.addPass(createTosaToTensorPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(retention::createRetentionRaisePass());
+}
+
 void retnet::buildRetentionToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createRecordEntrySignaturesPass());
   pm.addPass(createConvertRetentionToLinalgPass());
@@ -200,6 +212,11 @@ void retnet::registerRetnetPipelines() {
       "sm_80 or sm_90, or SPIR-V for the CPU emulator) and host code in the "
       "LLVM dialect that launches them through the mgpu* runtime",
       buildRetentionToCUDAPipeline);
+  PassPipelineRegistration<>(
+      "tosa-to-retention",
+      "TOSA to linalg on tensors (upstream conversions), then "
+      "retention-raise: retention exported as TOSA becomes retention ops",
+      buildTosaToRetentionPipeline);
   PassPipelineRegistration<FusedPipelineOptions>(
       "retention-fused-to-linalg",
       "retention-tile, retention-fuse-decay and the host CPU code generation "

@@ -42,6 +42,11 @@ void buildRetentionFusedToLinalgPipeline(mlir::OpPassManager &pm,
 void buildRetentionFusedToLLVMPipeline(mlir::OpPassManager &pm,
                                        const FusedPipelineOptions &options);
 
+/// TOSA (as torch-mlir exports it) to linalg on tensors with the upstream
+/// conversions, then retention-raise: the TOSA form of the reference
+/// implementation's retention becomes retention ops (`tosa-to-retention`).
+void buildTosaToRetentionPipeline(mlir::OpPassManager &pm);
+
 /// The NVIDIA GPU generation and the kind of kernel object.
 enum class CudaChip { sm_80, sm_90 };
 enum class CudaFormat { Isa, Bin, Fatbin, Emulator };

@@ -70,4 +70,37 @@ def RetentionTilePass : Pass<"retention-tile"> {
   ];
 }
 
+def RetentionRaisePass : Pass<"retention-raise"> {
+  let summary = "Rewrite retention written in linalg on tensors (as "
+                "exported from PyTorch) into retention ops";
+  let description = [{
+    Finds the parallel form of retention as torch-mlir exports the
+    reference implementation's `MultiScaleRetention`
+    (`export_and_import(..., output_type="linalg-on-tensors")`): the
+    scores `q k^T` (`linalg.batch_matmul` of q and the transposed k, batch
+    and heads collapsed), their product with a `[H, T, T]` mask, optionally
+    the row divisor `clamp(rowsum |W|)` or `clamp(|rowsum W|)`, and the
+    product with v; replaces the result by a `retention.parallel` op (with
+    a `row_divisor` where the export has one).
+
+    The mask must be computed from constants only (torch-mlir writes the
+    reference's iota, compare, `exp`, `nan_to_num`, row sum and `sqrt` ops
+    over the constant decay): it is evaluated at compile time and raised
+    when it is `gamma_h^(n-m)`, divided by `sqrt(sum_{i<=n} gamma_h^i)` or
+    not, for one constant `gamma_h` per head; its log then becomes the
+    op's constant decay. Candidates that have the structure but not such
+    a mask (not causal, a decay varying across positions, values of
+    another form, a mask read from an argument or larger than
+    `max-mask-elements`) are left alone with a remark saying why. The mask
+    computation left dead is removed by the next canonicalisation.
+  }];
+  let dependentDialects = ["::retnet::retention::RetentionDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"maxMaskElements", "max-mask-elements", "int64_t",
+           /*default=*/"1 << 24",
+           "Largest tensor the mask's compile-time evaluation may build">
+  ];
+}
+
 #endif // RETNET_DIALECT_RETENTION_TRANSFORMS_PASSES_TD

@@ -45,6 +45,12 @@ void populateToRecurrentPatterns(mlir::RewritePatternSet &patterns);
 /// (see whyNotParallel).
 void populateChunkwiseToParallelPatterns(mlir::RewritePatternSet &patterns);
 
+/// Retention written in linalg on tensors, as torch-mlir exports the
+/// reference implementation, -> retention.parallel (see retention-raise);
+/// masks are evaluated at compile time up to `maxMaskElements` per tensor.
+void populateRaiseRetentionPatterns(mlir::RewritePatternSet &patterns,
+                                    int64_t maxMaskElements);
+
 /// Why only the parallel form computes `op` (its `row_divisor` needs every
 /// score of a row), or null when the loop forms compute it too.
 const char *whyOnlyParallel(ParallelOp op);
