@@ -14,6 +14,16 @@
 // gamma_h^(n-m) (divided by sqrt(sum_{i<=n} gamma_h^i) or not) for one
 // constant gamma per head. Near-misses get a remark saying why.
 //
+// Also the recurrent form as a loop over the positions:
+//
+//   scf.for t = 0 to T iter_args(S, O):
+//     S' = S * gamma[h] + k[t]^T v[t]     (one elementwise generic)
+//     o  = q[t] S'                        (a contraction over the key dim)
+//     yield S', insert_slice(o, O, row t)
+//
+// becomes a retention.recurrent op (no row normalisation) from S's initial
+// value at position 0.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ConstantEvaluator.h"
@@ -24,7 +34,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
@@ -442,6 +454,214 @@ struct RaiseParallel : OpRewritePattern<tensor::ExpandShapeOp> {
   int64_t maxMaskElements;
 };
 
+/// x[:, :, t, :] of a loop-invariant [B, H, T, D] tensor, rank-reduced to
+/// [B, H, D]: returns x.
+Value rowOf(Value slice, Value t, int64_t seq) {
+  auto extract = slice.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!extract || extract.getSourceType().getRank() != 4 ||
+      extract.getSourceType().getDimSize(2) != seq ||
+      extract.getType().getRank() != 3 || !extract.hasUnitStride())
+    return {};
+  SmallVector<OpFoldResult> offsets = extract.getMixedOffsets();
+  SmallVector<OpFoldResult> sizes = extract.getMixedSizes();
+  ArrayRef<int64_t> shape = extract.getSourceType().getShape();
+  if (!isConstantIntValue(offsets[0], 0) ||
+      !isConstantIntValue(offsets[1], 0) ||
+      !isConstantIntValue(offsets[3], 0) ||
+      dyn_cast_if_present<Value>(offsets[2]) != t ||
+      !isConstantIntValue(sizes[0], shape[0]) ||
+      !isConstantIntValue(sizes[1], shape[1]) ||
+      !isConstantIntValue(sizes[2], 1) ||
+      !isConstantIntValue(sizes[3], shape[3]))
+    return {};
+  return extract.getSource();
+}
+
+/// S' = S * gamma[h] + k[b,h,i] v[b,h,j] as one elementwise generic over
+/// (b, h, i, j): returns {S, k row, v row, gamma}.
+struct StateUpdate {
+  Value state, k, v, gamma;
+};
+std::optional<StateUpdate> matchStateUpdate(Value next) {
+  auto op = next.getDefiningOp<linalg::GenericOp>();
+  if (!op || op.getNumLoops() != 4 || !allParallel(op) ||
+      op.getNumDpsInputs() != 4)
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  auto yield = cast<linalg::YieldOp>(op.getBlock()->getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return std::nullopt;
+  auto lhs = add.getLhs().getDefiningOp<arith::MulFOp>();
+  auto rhs = add.getRhs().getDefiningOp<arith::MulFOp>();
+  if (!lhs || !rhs)
+    return std::nullopt;
+  // Which input each block argument reads, by its indexing map.
+  StateUpdate u;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  auto role = [&](Value arg) -> Value * {
+    auto blockArg = dyn_cast<BlockArgument>(arg);
+    if (!blockArg || blockArg.getOwner() != op.getBlock() ||
+        blockArg.getArgNumber() >= 4)
+      return nullptr;
+    AffineMap m = maps[blockArg.getArgNumber()];
+    ArrayRef<AffineExpr> r = m.getResults();
+    if (r == ArrayRef<AffineExpr>{d(0), d(1), d(2), d(3)})
+      return &u.state;
+    if (r == ArrayRef<AffineExpr>{d(0), d(1), d(2)})
+      return &u.k;
+    if (r == ArrayRef<AffineExpr>{d(0), d(1), d(3)})
+      return &u.v;
+    if (r == ArrayRef<AffineExpr>{d(1)})
+      return &u.gamma;
+    return nullptr;
+  };
+  // One product is the decayed state, the other the outer product.
+  auto pair = [](Value *a, Value *b) {
+    return a < b ? std::make_pair(a, b) : std::make_pair(b, a);
+  };
+  auto roles = [&](arith::MulFOp mul) {
+    return pair(role(mul.getLhs()), role(mul.getRhs()));
+  };
+  std::pair<Value *, Value *> decayed = pair(&u.state, &u.gamma),
+                              outer = pair(&u.k, &u.v);
+  auto [l, r] = std::make_pair(roles(lhs), roles(rhs));
+  if (!((l == decayed && r == outer) || (l == outer && r == decayed)) ||
+      maps[4] != identity(ctx))
+    return std::nullopt;
+  for (arith::MulFOp mul : {lhs, rhs})
+    for (Value operand : {mul.getLhs(), mul.getRhs()})
+      *role(operand) =
+          op.getDpsInputs()[cast<BlockArgument>(operand).getArgNumber()];
+  return u;
+}
+
+/// o[b,h,j] = sum_i q[b,h,i] S[b,h,i,j] into zeros: returns {q row, S}.
+std::optional<std::pair<Value, Value>> matchRowTimesState(Value o) {
+  auto op = o.getDefiningOp<linalg::GenericOp>();
+  if (!op || op.getNumLoops() != 4 || op.getNumDpsInputs() != 2 ||
+      !isZeroFill(op.getDpsInits()[0]))
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  if (llvm::count(iters, utils::IteratorType::reduction) != 1)
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  unsigned r =
+      llvm::find(iters, utils::IteratorType::reduction) - iters.begin();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  ArrayRef<AffineExpr> out = maps[2].getResults();
+  if (out.size() != 3 || out[0] != getAffineDimExpr(0, ctx) ||
+      out[1] != getAffineDimExpr(1, ctx))
+    return std::nullopt;
+  AffineExpr j = out[2], red = getAffineDimExpr(r, ctx);
+  SmallVector<AffineExpr> qMap = {out[0], out[1], red};
+  SmallVector<AffineExpr> sMap = {out[0], out[1], red, j};
+  Block *body = op.getBlock();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add ||
+      !llvm::is_contained({add.getLhs(), add.getRhs()}, body->getArgument(2)))
+    return std::nullopt;
+  auto mul =
+      (add.getLhs() == body->getArgument(2) ? add.getRhs() : add.getLhs())
+          .getDefiningOp<arith::MulFOp>();
+  if (!mul ||
+      !llvm::is_contained({mul.getLhs(), mul.getRhs()}, body->getArgument(0)) ||
+      !llvm::is_contained({mul.getLhs(), mul.getRhs()}, body->getArgument(1)))
+    return std::nullopt;
+  for (unsigned s = 0; s < 2; ++s)
+    if (maps[s].getResults() == ArrayRef<AffineExpr>(sMap) &&
+        maps[1 - s].getResults() == ArrayRef<AffineExpr>(qMap))
+      return std::make_pair(op.getDpsInputs()[1 - s], op.getDpsInputs()[s]);
+  return std::nullopt;
+}
+
+struct RaiseRecurrent : OpRewritePattern<scf::ForOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(scf::ForOp loop,
+                                PatternRewriter &rewriter) const override {
+    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+    std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+    std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+    if (!lb || *lb != 0 || !ub || !step || *step != 1 ||
+        loop.getNumRegionIterArgs() != 2)
+      return rewriter.notifyMatchFailure(loop, "not a loop over positions");
+    Value t = loop.getInductionVar();
+    auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    // Which iter_arg is the state and which the outputs.
+    for (unsigned si = 0; si < 2; ++si) {
+      unsigned oi = 1 - si;
+      auto insert = yield.getOperand(oi).getDefiningOp<tensor::InsertSliceOp>();
+      std::optional<StateUpdate> update =
+          matchStateUpdate(yield.getOperand(si));
+      if (!insert || !update || update->state != loop.getRegionIterArgs()[si] ||
+          insert.getDest() != loop.getRegionIterArgs()[oi])
+        continue;
+      std::optional<std::pair<Value, Value>> row =
+          matchRowTimesState(insert.getSource());
+      if (!row || row->second != yield.getOperand(si))
+        continue;
+      auto outType = cast<RankedTensorType>(insert.getDestType());
+      int64_t seq = outType.getDimSize(2);
+      SmallVector<OpFoldResult> offsets = insert.getMixedOffsets();
+      if (outType.getRank() != 4 || seq != *ub ||
+          dyn_cast_if_present<Value>(offsets[2]) != t ||
+          !isConstantIntValue(offsets[0], 0) ||
+          !isConstantIntValue(offsets[1], 0) ||
+          !isConstantIntValue(offsets[3], 0))
+        continue;
+      Value q = rowOf(row->first, t, seq), k = rowOf(update->k, t, seq),
+            v = rowOf(update->v, t, seq);
+      if (!q || !k || !v)
+        continue;
+      // The structure of the recurrence: from here a mismatch is a
+      // near-miss.
+      auto fail = [&](const Twine &why) {
+        loop.emitRemark() << "not raised to retention.recurrent: " << why;
+        return failure();
+      };
+      if (!loop.isDefinedOutsideOfLoop(update->gamma))
+        return fail("the decay varies across positions (it is computed "
+                    "inside the loop)");
+      auto qType = cast<RankedTensorType>(q.getType());
+      if (!qType.getElementType().isF32() || k.getType() != qType ||
+          cast<RankedTensorType>(v.getType()).getElementType() !=
+              qType.getElementType() ||
+          outType.getElementType() != qType.getElementType())
+        return fail("q, k, v and the outputs are not all f32");
+      DenseFPElementsAttr gammas;
+      if (!matchPattern(update->gamma, m_Constant(&gammas)))
+        return fail("the decay is not a constant");
+      SmallVector<float> logDecay;
+      for (const APFloat &g : gammas.getValues<APFloat>()) {
+        if (!(g.convertToDouble() >= 0.0))
+          return fail("a decay is negative");
+        logDecay.push_back(float(std::log(g.convertToDouble())));
+      }
+      Location loc = loop.getLoc();
+      rewriter.setInsertionPoint(loop);
+      auto ldType = RankedTensorType::get({int64_t(logDecay.size())},
+                                          rewriter.getF32Type());
+      Value ld = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(ldType, ArrayRef<float>(logDecay)));
+      Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+      Value state = loop.getInitArgs()[si];
+      auto rec = RecurrentOp::create(rewriter, loc, outType, state.getType(), q,
+                                     k, v, ld, Normalization::None,
+                                     /*scale=*/nullptr, state, zero);
+      SmallVector<Value> results(2);
+      results[si] = rec.getNewState();
+      results[oi] = rec.getO();
+      rewriter.replaceOp(loop, results);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(loop, "not a retention recurrence");
+  }
+};
+
 struct RetentionRaisePass
     : retnet::retention::impl::RetentionRaisePassBase<RetentionRaisePass> {
   using Base::Base;
@@ -456,4 +676,5 @@ struct RetentionRaisePass
 void retnet::retention::populateRaiseRetentionPatterns(
     RewritePatternSet &patterns, int64_t maxMaskElements) {
   patterns.add<RaiseParallel>(patterns.getContext(), maxMaskElements);
+  patterns.add<RaiseRecurrent>(patterns.getContext());
 }

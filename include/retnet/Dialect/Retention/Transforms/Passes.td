@@ -93,6 +93,16 @@ def RetentionRaisePass : Pass<"retention-raise"> {
     another form, a mask read from an argument or larger than
     `max-mask-elements`) are left alone with a remark saying why. The mask
     computation left dead is removed by the next canonicalisation.
+
+    Also raises the recurrent form written as an `scf.for` over the
+    positions `0..T` carrying the state and the outputs: one elementwise
+    `linalg.generic` `S' = S * gamma[h] + k_t[i] v_t[j]` on the rows
+    `k_t`, `v_t` sliced at the induction variable, the contraction
+    `o_t = q_t S'` into zeros, and `o_t` inserted at row t. It becomes a
+    `retention.recurrent` op without row normalisation from the loop's
+    initial state at position 0; gamma must be a constant defined outside
+    the loop (a decay computed inside it varies across positions: a
+    remark says so).
   }];
   let dependentDialects = ["::retnet::retention::RetentionDialect",
                            "::mlir::arith::ArithDialect"];

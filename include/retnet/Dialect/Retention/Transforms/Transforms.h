@@ -45,9 +45,10 @@ void populateToRecurrentPatterns(mlir::RewritePatternSet &patterns);
 /// (see whyNotParallel).
 void populateChunkwiseToParallelPatterns(mlir::RewritePatternSet &patterns);
 
-/// Retention written in linalg on tensors, as torch-mlir exports the
-/// reference implementation, -> retention.parallel (see retention-raise);
-/// masks are evaluated at compile time up to `maxMaskElements` per tensor.
+/// Retention written in linalg on tensors -> retention ops (see
+/// retention-raise): the parallel form as torch-mlir exports the reference
+/// implementation (masks evaluated at compile time up to `maxMaskElements`
+/// per tensor), and the recurrence as an scf.for over the positions.
 void populateRaiseRetentionPatterns(mlir::RewritePatternSet &patterns,
                                     int64_t maxMaskElements);
 
