@@ -111,6 +111,12 @@ def ConvertRetentionToGPUPass : Pass<"convert-retention-to-gpu"> {
     `log_decay` (clamped to the lowest finite float, so gamma = 0 is exact),
     the row normaliser from its closed form in f64. Inputs f32, f16 or bf16,
     accumulation and state in f32.
+
+    Parallel ops with a `row_divisor` (which needs every weight of a row)
+    take a SIMT kernel of their own, for correctness rather than speed: one
+    thread per (batch * head, value column) walks the rows and, per row,
+    the keys up to it, recomputing each score, accumulating `w v[m, j]` and
+    the row's sum of `|w|` (or of `w`), and divides once per row.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

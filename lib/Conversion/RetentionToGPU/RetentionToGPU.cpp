@@ -257,6 +257,140 @@ struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
   }
 };
 
+/// A parallel op with a row divisor (the reference implementation's, kept
+/// by retention-raise), which needs every weight of a row: one thread per
+/// (batch, head, value column) walks the rows n and, for each, the keys
+/// m <= n, recomputing the score q_n . k_m, accumulating w v_m[j] and the
+/// row's sum of |w| (or of w), and divides once per row. A plain SIMT kernel
+/// for correctness, not speed (the scores are computed once per column).
+struct ParallelRowDivisorToGPU : OpRewritePattern<ParallelOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ParallelOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getRowDivisor())
+      return rewriter.notifyMatchFailure(op, "no row divisor");
+    if (!allStatic(op))
+      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+    auto qType = op.getQ().getType(), oType = op.getO().getType();
+    int64_t B = qType.getDimSize(0), H = qType.getDimSize(1),
+            T = qType.getDimSize(2), Dk = qType.getDimSize(3),
+            Dv = oType.getDimSize(3);
+    Location loc = op.getLoc();
+    DeviceBuffers dev(rewriter, loc);
+    Value q = dev.upload(op.getQ()), k = dev.upload(op.getK()),
+          v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay());
+    Value out =
+        dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
+    dev.launch(B * H, (Dv + kWarp - 1) / kWarp, [&](gpu::LaunchOp launch) {
+      buildKernel(rewriter, loc, op, launch, q, k, v, ld, out, {H, T, Dk, Dv});
+    });
+    Value oHost = dev.download(out);
+    dev.finish();
+    rewriter.replaceOp(op, dev.toTensor(oHost, oType));
+    return success();
+  }
+
+  static void buildKernel(OpBuilder &b, Location loc, ParallelOp op,
+                          gpu::LaunchOp launch, Value q, Value k, Value v,
+                          Value ld, Value out, ArrayRef<int64_t> dims) {
+    int64_t H = dims[0], T = dims[1], Dk = dims[2], Dv = dims[3];
+    Type f32 = b.getF32Type(), f64 = b.getF64Type();
+    auto index = [&](int64_t x) {
+      return arith::ConstantIndexOp::create(b, loc, x).getResult();
+    };
+    auto f32Const = [&](double x) {
+      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(x)))
+          .getResult();
+    };
+    auto toF32 = [&](Value x) -> Value {
+      return x.getType() == f32 ? x : arith::ExtFOp::create(b, loc, f32, x);
+    };
+    Value bh = launch.getBlockIds().x, tile = launch.getBlockIds().y,
+          lane = launch.getThreadIds().x;
+    Value batch = arith::DivUIOp::create(b, loc, bh, index(H));
+    Value head = arith::RemUIOp::create(b, loc, bh, index(H));
+    Value j = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, tile, index(kWarp)), lane);
+    Value inRange =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, j, index(Dv));
+    auto guard = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+    b.setInsertionPointToStart(&guard.getThenRegion().front());
+
+    Value logDecay = arith::MaximumFOp::create(
+        b, loc, memref::LoadOp::create(b, loc, ld, ValueRange{head}),
+        f32Const(std::numeric_limits<float>::lowest()));
+    Value logDecay64 = arith::ExtFOp::create(b, loc, f64, logDecay);
+    bool normalize = op.getNormalization() == Normalization::SqrtRowSum;
+    RowDivisorAttr divisor = op.getRowDivisorAttr();
+    bool sumOfAbs = divisor.getKind() == RowDivisorKind::SumOfAbs;
+
+    auto rows = scf::ForOp::create(b, loc, index(0), index(T), index(1));
+    b.setInsertionPointToStart(rows.getBody());
+    Value n = rows.getInductionVar();
+    Value factor = f32Const(op.getScaleOrOne());
+    if (normalize)
+      factor = arith::MulFOp::create(
+          b, loc, factor,
+          invSqrtRowSum(b, loc, logDecay64,
+                        arith::AddIOp::create(b, loc, n, index(1))));
+    Value zero = f32Const(0.0);
+    auto keys = scf::ForOp::create(b, loc, index(0),
+                                   arith::AddIOp::create(b, loc, n, index(1)),
+                                   index(1), ValueRange{zero, zero});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(keys.getBody());
+      Value m = keys.getInductionVar();
+      auto dot = scf::ForOp::create(b, loc, index(0), index(Dk), index(1),
+                                    ValueRange{zero});
+      {
+        OpBuilder::InsertionGuard g2(b);
+        b.setInsertionPointToStart(dot.getBody());
+        Value i = dot.getInductionVar();
+        Value qi = toF32(
+            memref::LoadOp::create(b, loc, q, ValueRange{batch, head, n, i}));
+        Value ki = toF32(
+            memref::LoadOp::create(b, loc, k, ValueRange{batch, head, m, i}));
+        scf::YieldOp::create(
+            b, loc,
+            math::FmaOp::create(b, loc, qi, ki, dot.getRegionIterArgs()[0])
+                .getResult());
+      }
+      Value distance = arith::UIToFPOp::create(
+          b, loc, f32,
+          arith::IndexCastUIOp::create(b, loc, b.getI64Type(),
+                                       arith::SubIOp::create(b, loc, n, m)));
+      Value decay = math::ExpOp::create(
+          b, loc, arith::MulFOp::create(b, loc, distance, logDecay));
+      Value w = arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, dot.getResult(0), decay),
+          factor);
+      Value vj = toF32(
+          memref::LoadOp::create(b, loc, v, ValueRange{batch, head, m, j}));
+      Value acc =
+          math::FmaOp::create(b, loc, w, vj, keys.getRegionIterArgs()[0]);
+      Value sum = arith::AddFOp::create(
+          b, loc, keys.getRegionIterArgs()[1],
+          sumOfAbs ? math::AbsFOp::create(b, loc, w).getResult() : w);
+      scf::YieldOp::create(b, loc, ValueRange{acc, sum});
+    }
+    Value total = keys.getResult(1);
+    if (!sumOfAbs)
+      total = math::AbsFOp::create(b, loc, total);
+    Value clamped = arith::MinimumFOp::create(
+        b, loc,
+        arith::MaximumFOp::create(b, loc, total,
+                                  f32Const(divisor.getMin().convertToDouble())),
+        f32Const(divisor.getMax().convertToDouble()));
+    Value o = arith::DivFOp::create(b, loc, keys.getResult(0), clamped);
+    Type outElem = cast<MemRefType>(out.getType()).getElementType();
+    if (outElem != f32)
+      o = arith::TruncFOp::create(b, loc, outElem, o);
+    memref::StoreOp::create(b, loc, o, out, ValueRange{batch, head, n, j});
+  }
+};
+
 /// What the tensor-core kernels share: one warp per block over [B, H, rows,
 /// cols] buffers, the lane's place in the mma.sync m16n8k16 fragments of the
 /// PTX ISA tables (g = lane / 4, t2 = 2 (lane % 4)), the head's log-decay,
@@ -567,6 +701,8 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
 
   LogicalResult matchAndRewrite(ParallelOp op,
                                 PatternRewriter &rewriter) const override {
+    if (op.getRowDivisor())
+      return rewriter.notifyMatchFailure(op, "has a row divisor");
     if (failed(matchTensorCoreShapes(op, rewriter, /*dvMultiple=*/8)))
       return failure();
     auto qType = op.getQ().getType(), oType = op.getO().getType();
@@ -862,15 +998,8 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
 struct ConvertRetentionToGPUPass
     : retnet::impl::ConvertRetentionToGPUPassBase<ConvertRetentionToGPUPass> {
   void runOnOperation() override {
-    // Device buffers need static shapes; every op with them gets a kernel,
-    // except a parallel op's row_divisor, which no kernel computes.
+    // Device buffers need static shapes; every op with them gets a kernel.
     WalkResult dynamic = getOperation()->walk([](RetentionOpInterface op) {
-      if (auto parallel = dyn_cast<ParallelOp>(op.getOperation());
-          parallel && parallel.getRowDivisor()) {
-        op->emitOpError("cannot be lowered to a GPU kernel: no kernel "
-                        "computes its row_divisor (the CPU lowerings do)");
-        return WalkResult::interrupt();
-      }
       if (allStatic(op))
         return WalkResult::advance();
       op->emitOpError("cannot be lowered to a GPU kernel: its shapes must be "
@@ -883,7 +1012,8 @@ struct ConvertRetentionToGPUPass
     // rest, those that are the parallel function (no initial state, first
     // row at position 0, final state unused) become parallel ops; parallel
     // ops the parallel tensor-core kernel takes; the rest become recurrent
-    // ops for the recurrent kernel.
+    // ops for the recurrent kernel, except parallel ops with a row divisor,
+    // which have a kernel of their own.
     RewritePatternSet chunkwise(&getContext());
     chunkwise.add<ChunkwiseToTensorCores>(&getContext());
     walkAndApplyPatterns(getOperation(), std::move(chunkwise));
@@ -904,6 +1034,6 @@ struct ConvertRetentionToGPUPass
 } // namespace
 
 void retnet::populateRetentionToGPUPatterns(RewritePatternSet &patterns) {
-  patterns.add<ChunkwiseToTensorCores, ParallelToTensorCores, RecurrentToGPU>(
-      patterns.getContext());
+  patterns.add<ChunkwiseToTensorCores, ParallelToTensorCores,
+               ParallelRowDivisorToGPU, RecurrentToGPU>(patterns.getContext());
 }

@@ -19,14 +19,3 @@ func.func @dynamic_decay(%q: tensor<1x2x32x16xf16>, %ld: tensor<?xf32>)
         tensor<?xf32> -> tensor<1x2x32x16xf16>
   return %o : tensor<1x2x32x16xf16>
 }
-
-// -----
-
-func.func @row_divisor(%q: tensor<1x2x32x16xf16>, %ld: tensor<2xf32>)
-    -> tensor<1x2x32x16xf16> {
-  // expected-error @+1 {{'retention.parallel' op cannot be lowered to a GPU kernel: no kernel computes its row_divisor (the CPU lowerings do)}}
-  %o = retention.parallel %q, %q, %q decay(%ld) {row_divisor = #retention.row_divisor<sum_of_abs, min = 1.0, max = 50000.0>}
-      : tensor<1x2x32x16xf16>, tensor<1x2x32x16xf16>, tensor<1x2x32x16xf16>,
-        tensor<2xf32> -> tensor<1x2x32x16xf16>
-  return %o : tensor<1x2x32x16xf16>
-}

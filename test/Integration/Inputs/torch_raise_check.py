@@ -15,7 +15,8 @@ def main():
     ap.add_argument("export", help="<dir>/<name>.linalg.mlir or <dir>/<name>.tosa.mlir "
                     "(raised with the tosa-to-retention pipeline)")
     ap.add_argument("--inputs", default="q,k,v", help="names of the .npy inputs")
-    ap.add_argument("--pipeline", choices=["reference", "fused"], required=True)
+    ap.add_argument("--pipeline", choices=["reference", "fused", "emulator"], required=True,
+                    help="a CPU pipeline, or the GPU kernels on the CPU emulator")
     ap.add_argument("--tol", type=float, default=1e-5,
                     help="max |ours - PyTorch| relative to max |PyTorch|")
     ap.add_argument("--work", required=True)
@@ -31,8 +32,9 @@ def main():
         if "retention.parallel" not in f.read():
             sys.exit("FAIL: %s: nothing raised" % name)
     out = os.path.join(a.work, name + ".o.npy")
-    cmd = ["retnet-run", raised, "--entry", "main", "--pipeline", a.pipeline,
-           "--output", out]
+    cmd = ["retnet-run", raised, "--entry", "main", "--output", out]
+    cmd += (["--target", "cuda", "--emulate"] if a.pipeline == "emulator"
+            else ["--pipeline", a.pipeline])
     for i in a.inputs.split(","):
         cmd += ["--input", "%s.%s.npy" % (base, i)]
     subprocess.run(cmd, check=True)
