@@ -91,8 +91,8 @@ bool allParallel(linalg::GenericOp op) {
   });
 }
 
-/// The op yielded by the body of `op` when it is the only op there, with
-/// the block arguments it reads.
+/// The only op of `op`'s body when the body is that op and the yield of its
+/// result.
 template <typename OpTy> OpTy soleBodyOp(linalg::GenericOp op) {
   Block *body = op.getBlock();
   if (body->getOperations().size() != 2)
