@@ -93,7 +93,18 @@ private:
   Value matmul(Value x, Value w, int64_t N);
   /// The type of a K -> N Linear weight [N, K] stacked over the layers.
   RankedTensorType stacked(int64_t K, int64_t N) {
-    return type({c.layers, N, K});
+    return RankedTensorType::get({c.layers, N, K}, weightElementType());
+  }
+  Type weightElementType() {
+    switch (s.weightType) {
+    case WeightType::F32:
+      return b.getF32Type();
+    case WeightType::BF16:
+      return b.getBF16Type();
+    case WeightType::F16:
+      return b.getF16Type();
+    }
+    llvm_unreachable("unknown weight type");
   }
   Value rmsNorm(Value x, int64_t n, Value w, SmallVector<AffineExpr> wMap);
   Value sliceLayer(Value stackedWeight, ArrayRef<int64_t> perLayer);
@@ -158,7 +169,9 @@ Value GraphBuilder::sliceLayer(Value stackedWeight,
     sizes.push_back(b.getIndexAttr(d));
     strides.push_back(b.getIndexAttr(1));
   }
-  return tensor::ExtractSliceOp::create(b, loc, type(perLayer), stackedWeight,
+  auto sliceType = RankedTensorType::get(
+      perLayer, getElementTypeOrSelf(stackedWeight.getType()));
+  return tensor::ExtractSliceOp::create(b, loc, sliceType, stackedWeight,
                                         offsets, sizes, strides);
 }
 
@@ -345,7 +358,7 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
                             stacked(d, f),
                             stacked(f, d),
                             type({d}),
-                            type({V, d})};
+                            RankedTensorType::get({V, d}, weightElementType())};
   int64_t positions = s.lastLogitsOnly ? 1 : T;
   SmallVector<Type> results = {type({B, positions, V})};
   if (stateful) {

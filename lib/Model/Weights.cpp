@@ -37,6 +37,37 @@ std::vector<const npy::Array *> Weights::arguments() const {
           &wgate, &w2,       &finalNorm, &wout};
 }
 
+std::vector<npy::Array *> Weights::products() {
+  return {&wq, &wk, &wv, &wg, &wo, &w1, &wgate, &w2, &wout};
+}
+
+npy::DType retnet::model::dtypeOf(WeightType type) {
+  switch (type) {
+  case WeightType::F32:
+    return npy::DType::F32;
+  case WeightType::BF16:
+    return npy::DType::U16;
+  case WeightType::F16:
+    return npy::DType::F16;
+  }
+  llvm_unreachable("unknown weight type");
+}
+
+void Weights::convertProducts(WeightType type) {
+  if (type == WeightType::F32)
+    return;
+  uint16_t (*convert)(float) =
+      type == WeightType::BF16 ? npy::floatToBF16 : npy::floatToF16;
+  for (npy::Array *w : products()) {
+    npy::Array narrow = npy::Array::allocate(dtypeOf(type), w->shape);
+    const float *src = f32(*w);
+    auto *dst = reinterpret_cast<uint16_t *>(narrow.data.get());
+    for (int64_t i = 0, n = w->numElements(); i < n; ++i)
+      dst[i] = convert(src[i]);
+    *w = std::move(narrow);
+  }
+}
+
 npy::Array retnet::model::defaultLogDecay(const Config &c) {
   npy::Array a = npy::Array::allocate(npy::DType::F32, {c.heads});
   for (int64_t h = 0; h < c.heads; ++h)

@@ -1,6 +1,7 @@
 //===- retnet-compile.cpp - compile and run RetNet models -----------------===//
 //
 //   retnet-compile run --model DIR --tokens T.npy --form F --logits OUT.npy
+//       [--weights-dtype f32|bf16|f16] (also on generate and emit)
 //   retnet-compile generate --model DIR --prompt-tokens P --max-new-tokens N
 //   retnet-compile emit --model DIR --stage retention|linalg|llvm
 //   retnet-compile init --config CONFIG.json --seed S -o DIR
@@ -83,6 +84,18 @@ static cl::opt<int64_t>
     threads("threads",
             cl::desc("Threads for the parallel tiles (default 0: all cores)"),
             cl::init(0), cl::sub(runCmd), cl::sub(generateCmd));
+static cl::opt<WeightType> weightsDtype(
+    "weights-dtype",
+    cl::desc("Element type in which the matrix products' weights are held"),
+    cl::values(clEnumValN(WeightType::F32, "f32", "as f32 (default)"),
+               clEnumValN(WeightType::BF16, "bf16",
+                          "rounded once to bfloat16, widened to f32 in "
+                          "registers"),
+               clEnumValN(WeightType::F16, "f16",
+                          "rounded once to IEEE half, widened to f32 in "
+                          "registers")),
+    cl::init(WeightType::F32), cl::sub(runCmd), cl::sub(generateCmd),
+    cl::sub(emitCmd));
 enum class Stage { Retention, Linalg, LLVM };
 static cl::opt<Stage> stage(
     "stage", cl::desc("IR stage to print"),
@@ -142,6 +155,7 @@ Expected<Model> loadModel() {
   Expected<Weights> weights = Weights::load(*config, *ckpt);
   if (!weights)
     return weights.takeError();
+  weights->convertProducts(weightsDtype);
   return Model{std::move(*config), std::move(*ckpt), std::move(*weights)};
 }
 
@@ -197,8 +211,9 @@ std::vector<const npy::Array *> forwardArguments(const Model &m) {
 }
 
 Expected<Forward> compileForward(mlir::MLIRContext &context, const Model &m,
-                                 const ForwardShape &shape) {
+                                 ForwardShape shape) {
   const Config &config = m.config;
+  shape.weightType = weightsDtype;
   if (Error e = checkForwardShape(config, shape))
     return std::move(e);
   auto start = Clock::now();
@@ -463,6 +478,7 @@ int emit(mlir::MLIRContext &context) {
     return fail(toString(m.takeError()));
   int64_t seq = form == Form::Recurrent ? 1 : int64_t(emitSeq);
   ForwardShape shape{form, emitBatch, seq, effectiveChunk(m->config)};
+  shape.weightType = weightsDtype;
   if (Error e = checkForwardShape(m->config, shape))
     return fail(toString(std::move(e)));
   mlir::OwningOpRef<mlir::ModuleOp> module =

@@ -13,6 +13,7 @@
 #define RETNET_MODEL_MODELBUILDER_H
 
 #include "retnet/Model/Config.h"
+#include "retnet/Model/Weights.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -32,6 +33,9 @@ struct ForwardShape {
   /// generation needs after the prefill, without the output projection of
   /// every other position.
   bool lastLogitsOnly = false;
+  /// Element type of the matrix products' weight arguments (wq ... w2,
+  /// wout); the products widen them to f32 (linalg.matmul's cast).
+  WeightType weightType = WeightType::F32;
 };
 
 /// Checks a shape before anything is built for it: batch, sequence and chunk

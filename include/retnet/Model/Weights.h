@@ -17,6 +17,11 @@
 
 namespace retnet::model {
 
+/// How the matrix products' weights are held: f32, or 16 bits (converted
+/// once, rounding to nearest even) that the products widen to f32 as they
+/// read them. The embedding table and the norm gains stay f32.
+enum class WeightType { F32, BF16, F16 };
+
 struct Weights {
   npy::Array embed;     // [V, d]
   npy::Array logDecay;  // [H]
@@ -35,10 +40,21 @@ struct Weights {
   /// The forward function's weight arguments, in order.
   std::vector<const npy::Array *> arguments() const;
 
+  /// The weights of the matrix products (wq ... w2, wout), in order.
+  std::vector<npy::Array *> products();
+
+  /// Converts the matrix products' weights to `type` (f32 weights stay as
+  /// they are). A tied output projection gets its own copy; the embedding
+  /// table stays f32.
+  void convertProducts(WeightType type);
+
   /// Reads and checks every tensor the config needs from `ckpt`.
   static llvm::Expected<Weights> load(const Config &config,
                                       const Safetensors &ckpt);
 };
+
+/// The element type of `type`'s arrays (npy::DType::U16 holds bf16 bits).
+npy::DType dtypeOf(WeightType type);
 
 /// RetNet's decay schedule log(1 - 2^(-5-h)) and rotary angles
 /// 1 / 10000^linspace(0, 1, dk/2), each repeated twice.

@@ -111,10 +111,15 @@ struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
           c = op.getDpsInitOperand(0)->get();
     auto cType = cast<RankedTensorType>(c.getType());
     Type elementType = cType.getElementType();
+    // B may be narrower (16-bit weights): the product widens each element
+    // it reads, as linalg.matmul's cast does.
+    auto bElementType = dyn_cast<FloatType>(getElementTypeOrSelf(b.getType()));
     if (!isa<FloatType>(elementType) ||
-        getElementTypeOrSelf(a.getType()) != elementType ||
-        getElementTypeOrSelf(b.getType()) != elementType)
-      return rewriter.notifyMatchFailure(op, "mixed or non-float types");
+        getElementTypeOrSelf(a.getType()) != elementType || !bElementType ||
+        (bElementType != elementType &&
+         bElementType.getWidth() >= elementType.getIntOrFloatBitWidth()))
+      return rewriter.notifyMatchFailure(
+          op, "not float A and C of one type with B of it or narrower");
     MLIRContext *ctx = op.getContext();
     AffineExpr m, n, k;
     bindDims(ctx, m, n, k);
@@ -160,7 +165,10 @@ struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
                                IteratorType::reduction, IteratorType::parallel},
         [&](OpBuilder &nb, Location l, ValueRange args) {
           auto contract = arith::FastMathFlags::contract;
-          Value mul = arith::MulFOp::create(nb, l, args[0], args[1], contract);
+          Value bv = args[1];
+          if (bv.getType() != elementType)
+            bv = arith::ExtFOp::create(nb, l, elementType, bv);
+          Value mul = arith::MulFOp::create(nb, l, args[0], bv, contract);
           Value sum = arith::AddFOp::create(nb, l, args[2], mul, contract);
           linalg::YieldOp::create(nb, l, sum);
         });

@@ -59,6 +59,30 @@ struct FuseMultiplyAdd : OpRewritePattern<arith::AddFOp> {
   }
 };
 
+/// extf(broadcast(x)) -> broadcast(extf(x)): a widened operand (16-bit
+/// weights) is widened once per row it reads, then broadcast to the register
+/// block, rather than widened once per row of the block. (Upstream's
+/// populateSinkVectorOpsPatterns keeps the element type, so it declines.)
+struct WidenBeforeBroadcast : OpRewritePattern<arith::ExtFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::ExtFOp ext,
+                                PatternRewriter &rewriter) const override {
+    auto broadcast = ext.getIn().getDefiningOp<vector::BroadcastOp>();
+    if (!broadcast)
+      return failure();
+    Type wideElement = getElementTypeOrSelf(ext.getType());
+    Type sourceType = broadcast.getSourceType();
+    Type wideSource = wideElement;
+    if (auto vec = dyn_cast<VectorType>(sourceType))
+      wideSource = vec.clone(wideElement);
+    Value wide =
+        arith::ExtFOp::create(rewriter, ext.getLoc(), wideSource,
+                              broadcast.getSource(), ext.getFastmathAttr());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(ext, ext.getType(), wide);
+    return success();
+  }
+};
+
 /// Tiles `op` with `sizes` (scf.for loops); returns the tiled op and loops.
 FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter, Operation *op,
                                      ArrayRef<int64_t> sizes) {
@@ -166,7 +190,7 @@ struct VectorizeContractionsPass
     });
 
     RewritePatternSet lowering(ctx);
-    lowering.add<FuseMultiplyAdd>(ctx);
+    lowering.add<FuseMultiplyAdd, WidenBeforeBroadcast>(ctx);
     vector::populateVectorContractLoweringPatterns(
         lowering, vector::VectorContractLowering::OuterProduct);
     vector::populateVectorOuterProductLoweringPatterns(lowering);

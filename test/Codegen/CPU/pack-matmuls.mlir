@@ -62,6 +62,47 @@ func.func @computed_b(%x: tensor<4x8xf32>, %b: tensor<8x24xf32>,
   return %y : tensor<4x24xf32>
 }
 
+// 16-bit weights (`--weights-dtype bf16`): the panels keep B's type and the
+// product widens each element it reads.
+// CHECK-LABEL: func.func @bf16_weights(
+//  CHECK-SAME:     %[[X:[^:]*]]: tensor<1x32xf32>, %[[W:[^:]*]]: tensor<64x32xbf16>
+//       CHECK:   %[[PACK:.*]] = linalg.pack %[[W]] {{.*}} : tensor<64x32xbf16> -> tensor<4x32x16xbf16>
+//       CHECK:   scf.forall
+//       CHECK:     linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32xf32>, tensor<1x32x16xbf16>)
+//       CHECK:     ^bb0(%[[A:.*]]: f32, %[[B:.*]]: bf16, %[[C:.*]]: f32):
+//       CHECK:       %[[BW:.*]] = arith.extf %[[B]] : bf16 to f32
+//       CHECK:       %[[M:.*]] = arith.mulf %[[A]], %[[BW]] fastmath<contract>
+//       CHECK:       arith.addf %[[C]], %[[M]] fastmath<contract>
+func.func @bf16_weights(%x: tensor<1x32xf32>, %w: tensor<64x32xbf16>)
+    -> tensor<1x64xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x64xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : tensor<1x32xf32>, tensor<64x32xbf16>)
+      outs(%c : tensor<1x64xf32>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// Left alone: a B wider than C (the product would narrow it), and A of
+// another type than C.
+// CHECK-LABEL: func.func @not_widening
+//       CHECK:   linalg.matmul
+//       CHECK:   linalg.matmul
+//   CHECK-NOT:   linalg.pack
+func.func @not_widening(%x: tensor<1x32xbf16>, %w: tensor<64x32xf32>,
+                        %c: tensor<1x64xbf16>, %x16: tensor<1x32xf16>,
+                        %w32: tensor<64x32xf32>, %c32: tensor<1x64xf32>)
+    -> (tensor<1x64xbf16>, tensor<1x64xf32>) {
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : tensor<1x32xbf16>, tensor<64x32xf32>)
+      outs(%c : tensor<1x64xbf16>) -> tensor<1x64xbf16>
+  %z = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x16, %w32 : tensor<1x32xf16>, tensor<64x32xf32>)
+      outs(%c32 : tensor<1x64xf32>) -> tensor<1x64xf32>
+  return %y, %z : tensor<1x64xbf16>, tensor<1x64xf32>
+}
+
 // Left alone: a transposed A, and dynamic shapes.
 // CHECK-LABEL: func.func @not_packed
 //       CHECK:   linalg.matmul

@@ -49,6 +49,29 @@ func.func @odd_sizes(%a: tensor<1x6x5xf32>, %b: tensor<1x5x10xf32>,
   return %r : tensor<1x6x10xf32>
 }
 
+// A 16-bit B (weights held in bf16) is read as a vector of bf16 and widened
+// in registers before the FMA.
+// CHECK-LABEL: func.func @widened_b
+// CHECK: scf.for {{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (vector<4x16xf32>)
+// CHECK: %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<1x1x16xbf16>, vector<16xbf16>
+// CHECK: %[[WIDE:.*]] = arith.extf %[[ROW]] : vector<16xbf16> to vector<16xf32>
+// CHECK: %[[B:.*]] = vector.broadcast %[[WIDE]] : vector<16xf32> to vector<4x16xf32>
+// CHECK: vector.fma %{{.*}}, %[[B]], %[[A]] : vector<4x16xf32>
+func.func @widened_b(%a: tensor<1x4x8xf32>, %b: tensor<1x8x16xbf16>,
+                     %c: tensor<1x4x16xf32>) -> tensor<1x4x16xf32> {
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                       iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<1x4x8xf32>, tensor<1x8x16xbf16>) outs(%c : tensor<1x4x16xf32>)
+      attrs = {retnet.vectorize} {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %w = arith.extf %y : bf16 to f32
+    %m = arith.mulf %x, %w fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4x16xf32>
+  return %r : tensor<1x4x16xf32>
+}
+
 // Unmarked contractions are left alone.
 // CHECK-LABEL: func.func @unmarked
 // CHECK: linalg.generic

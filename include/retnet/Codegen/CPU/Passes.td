@@ -12,7 +12,10 @@ def PackMatmulsPass : Pass<"retnet-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
     product over B packed in column panels `[N / P, K, P]` (`linalg.pack`;
     `P` is the largest power of two up to `panel-width` that divides N), so
     that a register block reads each panel row with one load and each panel
-    contiguously. The product is a `linalg.generic` marked for
+    contiguously. B may be of a narrower float type than A and C (weights
+    held in bf16 or f16): the panels keep its type and the product widens
+    each element it reads (`arith.extf`), as `linalg.matmul` does. The
+    product is a `linalg.generic` marked for
     `retnet-vectorize-contractions`, tiled with `scf.forall` into tasks of
     up to `row-tile` rows and a group of panels, about `tasks` of them.
 
@@ -77,7 +80,9 @@ def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
     1, vectorises the step (a broadcast column of A times a row of B),
     hoists the accumulator out of the K loop (a loop-carried vector, kept in
     registers) and fuses the multiply-add into `vector.fma` when the body
-    allows contraction (`fastmath<contract>`). Shapes that do not divide
+    allows contraction (`fastmath<contract>`). A widened operand (`arith.extf`
+    of 16-bit weights) is widened once per row read, before its broadcast to
+    the register block. Shapes that do not divide
     simply get smaller blocks; every tile is static, so no masking is needed.
   }];
   let options = [
