@@ -50,6 +50,31 @@ std::vector<int64_t> descriptorFor(void *data, llvm::ArrayRef<int64_t> shape) {
   return desc;
 }
 
+/// A result memref that is dense and 64-byte aligned as an array that takes
+/// ownership of its allocation (freed with std::free, as the runtime's
+/// allocator allocates); nullopt otherwise.
+std::optional<npy::Array> adoptResult(const int64_t *desc,
+                                      RankedTensorType type) {
+  npy::DType dtype = *dtypeFor(type.getElementType());
+  size_t item = npy::itemSize(dtype);
+  int64_t rank = type.getRank();
+  char *data = reinterpret_cast<char *>(desc[1]) + desc[2] * int64_t(item);
+  if (reinterpret_cast<uintptr_t>(data) % 64 != 0)
+    return std::nullopt;
+  for (int64_t d = rank - 1, stride = 1; d >= 0; --d) {
+    if (desc[3 + rank + d] != stride && type.getDimSize(d) != 1)
+      return std::nullopt;
+    stride *= type.getDimSize(d);
+  }
+  npy::Array out;
+  out.dtype = dtype;
+  out.shape.assign(type.getShape().begin(), type.getShape().end());
+  std::shared_ptr<char> allocation(reinterpret_cast<char *>(desc[0]),
+                                   std::free);
+  out.data = std::shared_ptr<char>(std::move(allocation), data);
+  return out;
+}
+
 /// Copies a result memref (possibly strided) into a dense array.
 npy::Array readResult(const int64_t *desc, RankedTensorType type) {
   npy::DType dtype = *dtypeFor(type.getElementType());
@@ -360,19 +385,34 @@ JitModule::invoke(llvm::StringRef name,
     return std::move(err);
 
   // The caller owns the returned buffers, except arguments returned as they
-  // are; results may share a buffer, which is freed once, after every result
-  // has been read.
+  // are. A buffer that only one result uses becomes that result's storage
+  // when the result is dense and aligned as npy::Array promises (no copy:
+  // a decode step returns its whole state); other results are copied, and
+  // their buffers freed once, after every result has been read.
+  std::vector<const int64_t *> descs;
+  llvm::DenseMap<void *, unsigned> uses;
+  const int64_t *next = resultStorage.data();
+  for (Type t : sig->getResults()) {
+    descs.push_back(next);
+    ++uses[reinterpret_cast<void *>(next[0])];
+    next += 3 + 2 * cast<RankedTensorType>(t).getRank();
+  }
   std::vector<npy::Array> results;
   llvm::SmallPtrSet<void *, 4> owned;
-  const int64_t *desc = resultStorage.data();
-  for (Type t : sig->getResults()) {
+  for (auto [t, desc] : llvm::zip(sig->getResults(), descs)) {
     auto tensor = cast<RankedTensorType>(t);
-    results.push_back(readResult(desc, tensor));
     void *alloc = reinterpret_cast<void *>(desc[0]);
-    if (llvm::none_of(
-            args, [&](const npy::Array *a) { return a->data.get() == alloc; }))
+    bool argument = llvm::any_of(
+        args, [&](const npy::Array *a) { return a->data.get() == alloc; });
+    if (!argument && uses[alloc] == 1) {
+      if (std::optional<npy::Array> adopted = adoptResult(desc, tensor)) {
+        results.push_back(std::move(*adopted));
+        continue;
+      }
+    }
+    results.push_back(readResult(desc, tensor));
+    if (!argument)
       owned.insert(alloc);
-    desc += 3 + 2 * tensor.getRank();
   }
   for (void *alloc : owned)
     std::free(alloc);
