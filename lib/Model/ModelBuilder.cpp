@@ -12,6 +12,7 @@
 
 #include "retnet/Model/ModelBuilder.h"
 #include "retnet/Dialect/Retention/IR/RetentionOps.h"
+#include "retnet/Support/EntrySignature.h"
 #include "retnet/Support/Extents.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -370,6 +371,10 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
   b.setInsertionPointToEnd(module->getBody());
   auto func =
       func::FuncOp::create(b, loc, "forward", b.getFunctionType(args, results));
+  // The caller gives its state buffer to the call: the layers update their
+  // states where they are instead of copying the whole stack.
+  if (stateful)
+    func.setArgAttr(17, kDonatedArgAttrName, b.getUnitAttr());
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value tokens = entry->getArgument(0), embed = entry->getArgument(1);

@@ -45,6 +45,13 @@ void addBufferization(OpPassManager &pm, bool deallocate = true) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // A tile of a state updated where it is is read and written through two
+  // identical subviews: CSE makes them one value, and the copy between them
+  // becomes a self-copy that canonicalization erases; a loop carrying the
+  // state buffer folds to the buffer it is given.
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(retnet::createDropDonatedResultsPass());
   if (deallocate)
     bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());

@@ -23,11 +23,22 @@ struct RecordEntrySignaturesPass
       func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
       func->setAttr(retnet::kSignatureAttrName,
                     TypeAttr::get(func.getFunctionType()));
-      // Callers own their input buffers: bufferization must not write them.
-      for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
-        if (isa<TensorType>(type))
-          func.setArgAttr(i, "bufferization.writable",
-                          BoolAttr::get(&getContext(), false));
+      // Callers own their input buffers: bufferization must not write them,
+      // except those donated to the call.
+      SmallVector<int64_t> donated;
+      for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+        if (!isa<TensorType>(type))
+          continue;
+        bool donate =
+            func.getArgAttr(i, retnet::kDonatedArgAttrName) != nullptr;
+        if (donate)
+          donated.push_back(i);
+        func.setArgAttr(i, "bufferization.writable",
+                        BoolAttr::get(&getContext(), donate));
+      }
+      if (!donated.empty())
+        func->setAttr(retnet::kDonatedArgsAttrName,
+                      DenseI64ArrayAttr::get(&getContext(), donated));
     }
   }
 };

@@ -75,6 +75,25 @@ std::optional<npy::Array> adoptResult(const int64_t *desc,
   return out;
 }
 
+/// A result memref that is the whole of the donated array `donated` (same
+/// start, dense, same shape and type) as an array sharing its storage;
+/// nullopt otherwise.
+std::optional<npy::Array> shareDonated(const int64_t *desc,
+                                       RankedTensorType type,
+                                       const npy::Array &donated) {
+  if (desc[1] != desc[0] || desc[2] != 0 ||
+      dtypeFor(type.getElementType()) != donated.dtype ||
+      type.getShape() != llvm::ArrayRef<int64_t>(donated.shape))
+    return std::nullopt;
+  int64_t rank = type.getRank();
+  for (int64_t d = rank - 1, stride = 1; d >= 0; --d) {
+    if (desc[3 + rank + d] != stride && type.getDimSize(d) != 1)
+      return std::nullopt;
+    stride *= type.getDimSize(d);
+  }
+  return donated;
+}
+
 /// Copies a result memref (possibly strided) into a dense array.
 npy::Array readResult(const int64_t *desc, RankedTensorType type) {
   npy::DType dtype = *dtypeFor(type.getElementType());
@@ -229,6 +248,41 @@ JitModule::load(ModuleOp module, const Options &options) {
     jit->preparations[func.getName()] = {preparer.getValue().str(),
                                          positions.asArrayRef().vec()};
   }
+  for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
+    auto donated = func->getAttrOfType<DenseI64ArrayAttr>(kDonatedArgsAttrName);
+    if (!donated || func.getName().starts_with("_mlir_ciface_"))
+      continue;
+    auto it = jit->signatures.find(func.getName());
+    if (it == jit->signatures.end() ||
+        llvm::any_of(donated.asArrayRef(), [&](int64_t p) {
+          return p < 0 || p >= int64_t(it->second.getNumInputs()) ||
+                 !isa<RankedTensorType>(it->second.getInput(p));
+        }))
+      return error("'@" + func.getName() +
+                   "' donates arguments that its recorded signature does "
+                   "not have as tensors");
+    jit->donations[func.getName()] = donated.asArrayRef().vec();
+    auto results =
+        func->getAttrOfType<DenseI64ArrayAttr>(kDonatedResultsAttrName);
+    if (!results)
+      continue;
+    ArrayRef<int64_t> pairs = results.asArrayRef();
+    std::vector<std::pair<int64_t, int64_t>> tied;
+    for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      int64_t r = pairs[i], a = pairs[i + 1];
+      if (r < 0 || r >= int64_t(it->second.getNumResults()) ||
+          !llvm::is_contained(donated.asArrayRef(), a) ||
+          it->second.getResult(r) != it->second.getInput(a))
+        return error("'@" + func.getName() +
+                     "' returns results in donated arguments that its "
+                     "recorded signature does not match");
+      tied.emplace_back(r, a);
+    }
+    if (pairs.size() % 2 != 0)
+      return error("'@" + func.getName() + "' has an odd-length " +
+                   kDonatedResultsAttrName);
+    jit->donatedResults[func.getName()] = std::move(tied);
+  }
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -307,9 +361,10 @@ JitModule::prepare(llvm::StringRef name,
 
 llvm::Expected<std::vector<npy::Array>>
 JitModule::call(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args,
-                const Prepared *prepared) {
+                const Prepared *prepared,
+                llvm::ArrayRef<npy::Array *> givenUp) {
   if (!preparations.count(name))
-    return invoke(name, args);
+    return invoke(name, args, givenUp);
   Prepared local;
   if (!prepared) {
     llvm::Expected<Prepared> p = prepare(name, args);
@@ -322,12 +377,12 @@ JitModule::call(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args,
   for (auto [p, array] : llvm::zip(prepared->positions, prepared->arrays))
     if (p < int64_t(actual.size()))
       actual[p] = &array;
-  return invoke(name, actual);
+  return invoke(name, actual, givenUp);
 }
 
 llvm::Expected<std::vector<npy::Array>>
-JitModule::invoke(llvm::StringRef name,
-                  llvm::ArrayRef<const npy::Array *> args) {
+JitModule::invoke(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args,
+                  llvm::ArrayRef<npy::Array *> givenUp) {
   llvm::Expected<FunctionType> sig = signature(name);
   if (!sig)
     return sig.takeError();
@@ -351,30 +406,63 @@ JitModule::invoke(llvm::StringRef name,
   std::vector<int64_t> scalars(n);
   std::vector<int32_t> scalars32(n);
   std::vector<void *> packed;
+  // Results that the compiled function leaves out: they are the donated
+  // argument's own buffer (retnet.donated_results).
+  llvm::DenseMap<int64_t, int64_t> inDonated;
+  if (auto it = donatedResults.find(name); it != donatedResults.end())
+    for (auto [r, a] : it->second)
+      inDonated[r] = a;
   std::vector<int64_t> resultStorage;
   void *resultPtr = nullptr;
-  if (sig->getNumResults() > 0) {
-    size_t words = 0;
-    for (Type t : sig->getResults())
+  size_t words = 0;
+  for (auto [i, t] : llvm::enumerate(sig->getResults()))
+    if (!inDonated.count(i))
       words += 3 + 2 * cast<RankedTensorType>(t).getRank();
+  if (words > 0) {
     resultStorage.resize(words);
     resultPtr = resultStorage.data();
     packed.push_back(&resultPtr);
   }
+  // A donated argument's buffer may be overwritten: it is the caller's own
+  // only when given up, otherwise a copy.
+  std::vector<const npy::Array *> actual(args.begin(), args.end());
+  std::vector<npy::Array> copies;
+  std::vector<const npy::Array *> donatedArrays;
+  auto donation = donations.find(name);
+  if (donation != donations.end()) {
+    copies.reserve(donation->second.size());
+    for (int64_t p : donation->second) {
+      if (p >= int64_t(n) || !checkArgument(sig->getInput(p), *args[p]).empty())
+        continue; // reported below
+      // Given up and not also passed as another argument (the compiled code
+      // assumes its arguments do not overlap).
+      bool own = llvm::is_contained(givenUp, args[p]) &&
+                 llvm::count_if(args, [&](const npy::Array *a) {
+                   return a->data.get() == args[p]->data.get();
+                 }) == 1;
+      if (!own) {
+        npy::Array copy = npy::Array::allocate(args[p]->dtype, args[p]->shape);
+        std::memcpy(copy.data.get(), args[p]->data.get(), copy.numBytes());
+        copies.push_back(std::move(copy));
+        actual[p] = &copies.back();
+      }
+      donatedArrays.push_back(actual[p]);
+    }
+  }
   for (size_t i = 0; i < n; ++i) {
     Type type = sig->getInput(i);
-    std::string why = checkArgument(type, *args[i]);
+    std::string why = checkArgument(type, *actual[i]);
     if (!why.empty())
       return error(llvm::formatv("argument {0} of '@{1}' {2}", i, name, why));
     if (isa<RankedTensorType>(type)) {
-      descriptors[i] = descriptorFor(args[i]->data.get(), args[i]->shape);
+      descriptors[i] = descriptorFor(actual[i]->data.get(), actual[i]->shape);
       descriptorPtrs[i] = descriptors[i].data();
       packed.push_back(&descriptorPtrs[i]);
       continue;
     }
-    scalars[i] = args[i]->dtype == npy::DType::I64
-                     ? *reinterpret_cast<int64_t *>(args[i]->data.get())
-                     : *reinterpret_cast<int32_t *>(args[i]->data.get());
+    scalars[i] = actual[i]->dtype == npy::DType::I64
+                     ? *reinterpret_cast<int64_t *>(actual[i]->data.get())
+                     : *reinterpret_cast<int32_t *>(actual[i]->data.get());
     scalars32[i] = int32_t(scalars[i]);
     packed.push_back(type.isInteger(32) ? static_cast<void *>(&scalars32[i])
                                         : static_cast<void *>(&scalars[i]));
@@ -392,18 +480,36 @@ JitModule::invoke(llvm::StringRef name,
   std::vector<const int64_t *> descs;
   llvm::DenseMap<void *, unsigned> uses;
   const int64_t *next = resultStorage.data();
-  for (Type t : sig->getResults()) {
+  for (auto [i, t] : llvm::enumerate(sig->getResults())) {
+    if (inDonated.count(i)) {
+      descs.push_back(nullptr);
+      continue;
+    }
     descs.push_back(next);
     ++uses[reinterpret_cast<void *>(next[0])];
     next += 3 + 2 * cast<RankedTensorType>(t).getRank();
   }
   std::vector<npy::Array> results;
   llvm::SmallPtrSet<void *, 4> owned;
-  for (auto [t, desc] : llvm::zip(sig->getResults(), descs)) {
+  for (auto [i, t, desc] : llvm::enumerate(sig->getResults(), descs)) {
+    if (!desc) {
+      results.push_back(*actual[inDonated[i]]);
+      continue;
+    }
     auto tensor = cast<RankedTensorType>(t);
     void *alloc = reinterpret_cast<void *>(desc[0]);
     bool argument = llvm::any_of(
-        args, [&](const npy::Array *a) { return a->data.get() == alloc; });
+        actual, [&](const npy::Array *a) { return a->data.get() == alloc; });
+    // A result in a donated buffer, whole: it shares the buffer.
+    if (auto it = llvm::find_if(
+            donatedArrays,
+            [&](const npy::Array *a) { return a->data.get() == alloc; });
+        it != donatedArrays.end() && uses[alloc] == 1) {
+      if (std::optional<npy::Array> shared = shareDonated(desc, tensor, **it)) {
+        results.push_back(std::move(*shared));
+        continue;
+      }
+    }
     if (!argument && uses[alloc] == 1) {
       if (std::optional<npy::Array> adopted = adoptResult(desc, tensor)) {
         results.push_back(std::move(*adopted));

@@ -42,3 +42,25 @@ func.func @short(%q: tensor<1x2x10x8xf32>, %k: tensor<1x2x10x8xf32>,
         tensor<2xf32> -> tensor<1x2x10x4xf32>, tensor<1x2x8x4xf32>
   return %o, %o2 : tensor<1x2x10x4xf32>, tensor<1x2x10x4xf32>
 }
+
+// -----
+
+// With an initial state, the loop's destination for the final state is the
+// initial state and each tile reads its state tile from the destination, so
+// that bufferization can update the state where it is.
+// CHECK-LABEL: func.func @state_in_place(
+//  CHECK-SAME:     %[[S:[^:]*]]: tensor<2x3x8x4xf32>
+//       CHECK:   %[[E:.*]] = tensor.empty() : tensor<2x3x1x4xf32>
+//       CHECK:   scf.forall (%[[B:.*]], %[[H:.*]]) in (2, 3) shared_outs(%[[O:.*]] = %[[E]], %[[D:.*]] = %[[S]])
+//       CHECK:     %[[T:.*]] = tensor.extract_slice %[[D]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 4]
+//       CHECK:     %{{.*}}, %[[N:.*]] = retention.recurrent {{.*}} state(%[[T]])
+//       CHECK:     tensor.parallel_insert_slice %[[N]] into %[[D]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 4]
+func.func @state_in_place(%s0: tensor<2x3x8x4xf32>, %q: tensor<2x3x1x8xf32>,
+                          %k: tensor<2x3x1x8xf32>, %v: tensor<2x3x1x4xf32>,
+                          %ld: tensor<3xf32>, %p: index)
+    -> (tensor<2x3x1x4xf32>, tensor<2x3x8x4xf32>) {
+  %o, %s = retention.recurrent %q, %k, %v decay(%ld) state(%s0) at(%p)
+      : tensor<2x3x1x8xf32>, tensor<2x3x1x8xf32>, tensor<2x3x1x4xf32>,
+        tensor<3xf32>, tensor<2x3x8x4xf32> -> tensor<2x3x1x4xf32>
+  return %o, %s : tensor<2x3x1x4xf32>, tensor<2x3x8x4xf32>
+}

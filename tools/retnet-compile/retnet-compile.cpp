@@ -257,9 +257,11 @@ npy::Array indexArray(int64_t v) {
 }
 
 /// Calls @forward; returns {logits, state (empty for the parallel form)}.
+/// The state is given up to the call, which updates it in place (the new
+/// state shares its buffer).
 Expected<std::pair<npy::Array, npy::Array>>
 callForward(Forward &fwd, const Model &m, const npy::Array &tokens,
-            const npy::Array *state, int64_t position) {
+            npy::Array *state, int64_t position) {
   std::vector<const npy::Array *> args = forwardArguments(m);
   args[0] = &tokens;
   npy::Array pos = indexArray(position);
@@ -267,7 +269,10 @@ callForward(Forward &fwd, const Model &m, const npy::Array &tokens,
     args.push_back(state);
     args.push_back(&pos);
   }
-  auto results = fwd.jit->call("forward", args, &fwd.prepared);
+  std::vector<npy::Array *> givenUp;
+  if (state)
+    givenUp.push_back(state);
+  auto results = fwd.jit->call("forward", args, &fwd.prepared, givenUp);
   if (!results)
     return results.takeError();
   npy::Array newState;

@@ -54,7 +54,9 @@ llvm::Error checkForwardShape(const Config &config, const ForwardShape &shape);
 /// (logits tensor<Bx1xVxf32> with lastLogitsOnly)
 ///
 /// The state and position arguments and the state result exist for the
-/// chunkwise and recurrent forms. The shape must have passed
+/// chunkwise and recurrent forms; the state argument is donated
+/// (`retnet.donated`, Support/EntrySignature.h): the call may update it in
+/// place and return it as the new state. The shape must have passed
 /// checkForwardShape.
 mlir::OwningOpRef<mlir::ModuleOp> buildForward(mlir::MLIRContext &context,
                                                const Config &config,

@@ -15,6 +15,26 @@ def RecordEntrySignaturesPass
     IR with memref descriptors of the right element types and shapes.
     Tensor arguments are marked `bufferization.writable = false`: the caller
     owns its input buffers, so the lowered code never writes into them.
+    Arguments marked `retnet.donated` are the exception: they are marked
+    writable (so that, e.g., a state is updated where it is) and their
+    positions are recorded in `retnet.donated_args` for the runtime, which
+    passes a buffer its caller gives up, or a copy.
+  }];
+}
+
+def DropDonatedResultsPass
+    : Pass<"retnet-drop-donated-results", "::mlir::ModuleOp"> {
+  let summary = "Results returned in a donated argument's own buffer leave "
+                "the signature";
+  let description = [{
+    Runs right after bufferization. A public function that returns a donated
+    argument's buffer itself (`retnet.donated_args`, e.g. a state updated in
+    place) would otherwise have that result cloned by buffer deallocation,
+    since callers own what functions return. Such results are removed from
+    the function's results and recorded in `retnet.donated_results`: pairs
+    (result position, argument position) in the numbering of the recorded
+    signature (`retnet.signature`). The runtime hands the donated array back
+    as that result.
   }];
 }
 

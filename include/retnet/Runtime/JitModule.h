@@ -72,19 +72,25 @@ public:
                                    llvm::ArrayRef<const npy::Array *> args);
 
   /// Calls `name` with the caller's arrays, checked against its signature.
+  /// An argument that `name` takes donated (`retnet.donated_args`) gets the
+  /// caller's buffer when the caller gives it up by listing its array in
+  /// `givenUp` (the call may then overwrite it), and a copy otherwise; a
+  /// result returned in a donated buffer shares it instead of being copied.
   /// Scalar (index, i32, i64) arguments take a one-element integer array.
   /// Arguments that `name` takes prepared come from `prepared` (the arrays
   /// at those positions of `args` are then not read), or, without it, from
   /// running its preparer first.
   llvm::Expected<std::vector<npy::Array>>
   call(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args,
-       const Prepared *prepared = nullptr);
+       const Prepared *prepared = nullptr,
+       llvm::ArrayRef<npy::Array *> givenUp = {});
 
 private:
   JitModule() = default;
   /// Calls `name` with exactly the arrays its compiled code takes.
   llvm::Expected<std::vector<npy::Array>>
-  invoke(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args);
+  invoke(llvm::StringRef name, llvm::ArrayRef<const npy::Array *> args,
+         llvm::ArrayRef<npy::Array *> givenUp = {});
   std::unique_ptr<mlir::ExecutionEngine> engine;
   llvm::StringMap<mlir::FunctionType> signatures;
   struct Preparation {
@@ -92,6 +98,10 @@ private:
     std::vector<int64_t> positions;
   };
   llvm::StringMap<Preparation> preparations;
+  llvm::StringMap<std::vector<int64_t>> donations;
+  /// (result, donated argument) pairs of results left out of the compiled
+  /// function: the argument's array is the result.
+  llvm::StringMap<std::vector<std::pair<int64_t, int64_t>>> donatedResults;
 };
 
 } // namespace retnet::runtime

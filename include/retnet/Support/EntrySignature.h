@@ -24,6 +24,23 @@ inline constexpr llvm::StringLiteral kSignatureAttrName = "retnet.signature";
 inline constexpr llvm::StringLiteral kPreparerAttrName = "retnet.preparer";
 inline constexpr llvm::StringLiteral kPreparedArgsAttrName =
     "retnet.prepared_args";
+
+/// Donated arguments: the argument attribute `retnet.donated` (a UnitAttr on
+/// a public function's tensor argument) says that the caller hands that
+/// buffer over: the function may write into it (e.g. update a state in
+/// place) and return it as a result. `retnet-record-entry-signatures` makes
+/// such arguments writable for bufferization and lists their positions in
+/// `retnet.donated_args` (a DenseI64ArrayAttr on the function), which the
+/// runtime reads: it passes a buffer that its caller gives up, or a copy.
+inline constexpr llvm::StringLiteral kDonatedArgAttrName = "retnet.donated";
+inline constexpr llvm::StringLiteral kDonatedArgsAttrName =
+    "retnet.donated_args";
+/// Results that are a donated argument's buffer itself, left out of the
+/// compiled function's results (`retnet-drop-donated-results`): a
+/// DenseI64ArrayAttr of pairs (result position, argument position) in the
+/// recorded signature's numbering.
+inline constexpr llvm::StringLiteral kDonatedResultsAttrName =
+    "retnet.donated_results";
 } // namespace retnet
 
 #endif // RETNET_SUPPORT_ENTRYSIGNATURE_H

@@ -22,6 +22,54 @@ using namespace retnet::retention;
 namespace {
 constexpr int64_t kDefaultChunk = 64;
 
+bool sameOffsetsSizesStrides(tensor::ExtractSliceOp read,
+                             tensor::ParallelInsertSliceOp write) {
+  auto same = [](ArrayRef<OpFoldResult> a, ArrayRef<OpFoldResult> b) {
+    return a.size() == b.size() && llvm::all_of(llvm::zip(a, b), [](auto pair) {
+             return isEqualConstantIntOrValue(std::get<0>(pair),
+                                              std::get<1>(pair));
+           });
+  };
+  return same(read.getMixedOffsets(), write.getMixedOffsets()) &&
+         same(read.getMixedSizes(), write.getMixedSizes()) &&
+         same(read.getMixedStrides(), write.getMixedStrides());
+}
+
+/// The tiles of an op with an initial state write disjoint tiles of the
+/// final state, each the very tile of the initial state that it reads. So
+/// the initial state can be the loop's destination for the final state,
+/// with each tile reading its state from the destination: then
+/// bufferization updates the state where it is (e.g. in a decode step's
+/// stacked layer states) instead of filling a fresh tensor and copying it
+/// back. Left as it is unless the slices match exactly.
+void updateStateInPlace(RewriterBase &rewriter, scf::ForallOp loop,
+                        RetentionOpInterface tile, Value initialState) {
+  OpOperand *stateIn = tile.getStateInOperand();
+  Value stateOut = tile.getStateOut();
+  if (!stateIn || !stateOut)
+    return;
+  auto read = stateIn->get().getDefiningOp<tensor::ExtractSliceOp>();
+  unsigned result = cast<OpResult>(stateOut).getResultNumber();
+  if (!read || read.getSource() != initialState ||
+      result >= loop.getNumResults() ||
+      loop.getOutputs()[result].getType() != initialState.getType())
+    return;
+  BlockArgument dest = loop.getRegionIterArgs()[result];
+  tensor::ParallelInsertSliceOp write;
+  for (Operation &op : loop.getTerminator().getYieldingOps())
+    if (auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(op);
+        insert && insert.getDest() == dest && insert.getSource() == stateOut)
+      write = insert;
+  if (!write || !sameOffsetsSizesStrides(read, write))
+    return;
+  Value oldDest = loop.getOutputs()[result];
+  rewriter.modifyOpInPlace(read, [&] { read.getSourceMutable().set(dest); });
+  rewriter.modifyOpInPlace(
+      loop, [&] { loop.getOutputsMutable()[result].set(initialState); });
+  if (Operation *def = oldDest.getDefiningOp(); def && isOpTriviallyDead(def))
+    rewriter.eraseOp(def);
+}
+
 struct RetentionTilePass
     : retnet::retention::impl::RetentionTilePassBase<RetentionTilePass> {
   using Base::Base;
@@ -78,6 +126,15 @@ struct RetentionTilePass
         op->emitOpError("retention-tile: tiling failed");
         return signalPassFailure();
       }
+      if (OpOperand *stateIn =
+              cast<RetentionOpInterface>(op).getStateInOperand();
+          stateIn && tiled->loops.size() == 1 && tiled->tiledOps.size() == 1)
+        if (auto loop =
+                dyn_cast<scf::ForallOp>(tiled->loops.front().getOperation()))
+          updateStateInPlace(
+              rewriter, loop,
+              cast<RetentionOpInterface>(tiled->tiledOps.front()),
+              stateIn->get());
       rewriter.replaceOp(op, tiled->replacements);
     }
   }

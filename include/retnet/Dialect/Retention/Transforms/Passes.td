@@ -50,7 +50,11 @@ def RetentionTilePass : Pass<"retention-tile"> {
     Turns every `retention.parallel` into a `retention.chunkwise` (the
     sequence is tiled by its chunk loop, which carries the state), then
     tiles every retention op with `scf.forall` over independent
-    (batch, head, value-column) tiles through `TilingInterface`.
+    (batch, head, value-column) tiles through `TilingInterface`. For an op
+    with an initial state, the loop's destination for the final state is the
+    initial state itself and each tile reads its state tile from the
+    destination: the tiles are disjoint and each reads exactly the tile it
+    writes, so bufferization can update the state where it is.
 
     Defaults (a heuristic from the shapes): one (batch, head) per tile with
     the whole value dim, so that each chunk's `Q K^T` block is computed once;
