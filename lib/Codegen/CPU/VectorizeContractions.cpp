@@ -128,6 +128,16 @@ FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
   blocks[n] = largestDivisorUpTo(ranges[n], blockCols);
   blocks[k] = 0;
   steps[k] = 1;
+  // Fewer rows than a block holds (a matrix-vector product: decoding one
+  // token) would leave few independent accumulators, each a chain of FMAs
+  // bound by their latency: another N dimension (e.g. the panels of a
+  // packed weight) fills the block up to block-rows x block-cols.
+  if (blocks[m] < blockRows)
+    for (unsigned d : llvm::reverse(dims->n))
+      if (d != n) {
+        blocks[d] = largestDivisorUpTo(ranges[d], blockRows / blocks[m]);
+        break;
+      }
 
   FailureOr<scf::SCFTilingResult> outer = tile(rewriter, op, blocks);
   if (failed(outer))

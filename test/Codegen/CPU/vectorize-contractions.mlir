@@ -72,6 +72,30 @@ func.func @widened_b(%a: tensor<1x4x8xf32>, %b: tensor<1x8x16xbf16>,
   return %r : tensor<1x4x16xf32>
 }
 
+// One row (a matrix-vector product over a packed weight [G, K, P]): the
+// block also spans 8 panels, so that 8 x 16 accumulators stay independent.
+// CHECK-LABEL: func.func @matrix_vector
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (vector<8x16xf32>)
+// CHECK: %[[ROWS:.*]] = vector.transfer_read {{.*}} : tensor<8x1x16xf32>, vector<8x1x16xf32>
+// CHECK: vector.fma %{{.*}}, %{{.*}}, %[[A]] : vector<8x16xf32>
+// CHECK: vector.transfer_write %[[ACC]]
+#mv_a = affine_map<(m, g, k, p) -> (m, k)>
+#mv_b = affine_map<(m, g, k, p) -> (g, k, p)>
+#mv_c = affine_map<(m, g, k, p) -> (m, g, p)>
+func.func @matrix_vector(%x: tensor<1x32xf32>, %w: tensor<8x32x16xf32>,
+                         %acc: tensor<1x8x16xf32>) -> tensor<1x8x16xf32> {
+  %y = linalg.generic {indexing_maps = [#mv_a, #mv_b, #mv_c],
+                       iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<1x32xf32>, tensor<8x32x16xf32>) outs(%acc : tensor<1x8x16xf32>)
+      attrs = {retnet.vectorize} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b fastmath<contract> : f32
+    %s = arith.addf %c, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x16xf32>
+  return %y : tensor<1x8x16xf32>
+}
+
 // Unmarked contractions are left alone.
 // CHECK-LABEL: func.func @unmarked
 // CHECK: linalg.generic

@@ -76,7 +76,11 @@ def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
     over packed weights) that is a contraction with one K dimension: tiles
     the M and N dimensions that index the output innermost into register
     blocks (the largest divisors of their sizes up to `block-rows` and
-    `block-cols`) and steps every other dimension one at a time; tiles K by
+    `block-cols`) and steps every other dimension one at a time, except that
+    a block with fewer rows than `block-rows` (a matrix-vector product) also
+    spans another N dimension (e.g. several panels of a packed weight), up
+    to `block-rows / rows`, so that it keeps enough independent
+    accumulators; tiles K by
     1, vectorises the step (a broadcast column of A times a row of B),
     hoists the accumulator out of the K loop (a loop-carried vector, kept in
     registers) and fuses the multiply-add into `vector.fma` when the body
