@@ -146,6 +146,35 @@ bool allStatic(Operation *op) {
          llvm::all_of(op->getResultTypes(), isStatic);
 }
 
+/// Builds the kernel of a parallel op in `launch` from the device buffers
+/// of q, k, v, the decay and o, and the shape (H, T, Dk, Dv).
+using ParallelKernelBuilder = void (*)(OpBuilder &, Location, ParallelOp,
+                                       gpu::LaunchOp, Value, Value, Value,
+                                       Value, Value, ArrayRef<int64_t>);
+
+/// The host side of a parallel op's kernel: q, k, v and the decay uploaded,
+/// o allocated, B * H x `gridY` blocks launched with the body `kernel`
+/// builds, o downloaded as the op's result.
+void launchParallelOp(PatternRewriter &rewriter, ParallelOp op, int64_t gridY,
+                      ParallelKernelBuilder kernel) {
+  auto qType = op.getQ().getType(), oType = op.getO().getType();
+  int64_t B = qType.getDimSize(0), H = qType.getDimSize(1),
+          T = qType.getDimSize(2), Dk = qType.getDimSize(3),
+          Dv = oType.getDimSize(3);
+  Location loc = op.getLoc();
+  DeviceBuffers dev(rewriter, loc);
+  Value q = dev.upload(op.getQ()), k = dev.upload(op.getK()),
+        v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay());
+  Value out =
+      dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
+  dev.launch(B * H, gridY, [&](gpu::LaunchOp launch) {
+    kernel(rewriter, loc, op, launch, q, k, v, ld, out, {H, T, Dk, Dv});
+  });
+  Value oHost = dev.download(out);
+  dev.finish();
+  rewriter.replaceOp(op, dev.toTensor(oHost, oType));
+}
+
 struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -272,22 +301,8 @@ struct ParallelRowDivisorToGPU : OpRewritePattern<ParallelOp> {
       return rewriter.notifyMatchFailure(op, "no row divisor");
     if (!allStatic(op))
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
-    auto qType = op.getQ().getType(), oType = op.getO().getType();
-    int64_t B = qType.getDimSize(0), H = qType.getDimSize(1),
-            T = qType.getDimSize(2), Dk = qType.getDimSize(3),
-            Dv = oType.getDimSize(3);
-    Location loc = op.getLoc();
-    DeviceBuffers dev(rewriter, loc);
-    Value q = dev.upload(op.getQ()), k = dev.upload(op.getK()),
-          v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay());
-    Value out =
-        dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
-    dev.launch(B * H, (Dv + kWarp - 1) / kWarp, [&](gpu::LaunchOp launch) {
-      buildKernel(rewriter, loc, op, launch, q, k, v, ld, out, {H, T, Dk, Dv});
-    });
-    Value oHost = dev.download(out);
-    dev.finish();
-    rewriter.replaceOp(op, dev.toTensor(oHost, oType));
+    int64_t Dv = op.getO().getType().getDimSize(3);
+    launchParallelOp(rewriter, op, (Dv + kWarp - 1) / kWarp, buildKernel);
     return success();
   }
 
@@ -705,22 +720,8 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
       return rewriter.notifyMatchFailure(op, "has a row divisor");
     if (failed(matchTensorCoreShapes(op, rewriter, /*dvMultiple=*/8)))
       return failure();
-    auto qType = op.getQ().getType(), oType = op.getO().getType();
-    int64_t B = qType.getDimSize(0), H = qType.getDimSize(1),
-            T = qType.getDimSize(2), Dk = qType.getDimSize(3),
-            Dv = oType.getDimSize(3);
-    Location loc = op.getLoc();
-    DeviceBuffers dev(rewriter, loc);
-    Value q = dev.upload(op.getQ()), k = dev.upload(op.getK()),
-          v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay());
-    Value out =
-        dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
-    dev.launch(B * H, (T + 15) / 16, [&](gpu::LaunchOp launch) {
-      buildKernel(rewriter, loc, op, launch, q, k, v, ld, out, {H, T, Dk, Dv});
-    });
-    Value oHost = dev.download(out);
-    dev.finish();
-    rewriter.replaceOp(op, dev.toTensor(oHost, oType));
+    int64_t T = op.getQ().getType().getDimSize(2);
+    launchParallelOp(rewriter, op, (T + 15) / 16, buildKernel);
     return success();
   }
 
