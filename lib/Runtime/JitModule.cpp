@@ -50,6 +50,18 @@ std::vector<int64_t> descriptorFor(void *data, llvm::ArrayRef<int64_t> shape) {
   return desc;
 }
 
+/// Whether the memref descriptor `desc` of `type` lays its elements out
+/// densely in row-major order (unit dimensions may have any stride).
+bool isDense(const int64_t *desc, RankedTensorType type) {
+  int64_t rank = type.getRank();
+  for (int64_t d = rank - 1, stride = 1; d >= 0; --d) {
+    if (desc[3 + rank + d] != stride && type.getDimSize(d) != 1)
+      return false;
+    stride *= type.getDimSize(d);
+  }
+  return true;
+}
+
 /// A result memref that is dense and 64-byte aligned as an array that takes
 /// ownership of its allocation (freed with std::free, as the runtime's
 /// allocator allocates); nullopt otherwise.
@@ -57,15 +69,9 @@ std::optional<npy::Array> adoptResult(const int64_t *desc,
                                       RankedTensorType type) {
   npy::DType dtype = *dtypeFor(type.getElementType());
   size_t item = npy::itemSize(dtype);
-  int64_t rank = type.getRank();
   char *data = reinterpret_cast<char *>(desc[1]) + desc[2] * int64_t(item);
-  if (reinterpret_cast<uintptr_t>(data) % 64 != 0)
+  if (reinterpret_cast<uintptr_t>(data) % 64 != 0 || !isDense(desc, type))
     return std::nullopt;
-  for (int64_t d = rank - 1, stride = 1; d >= 0; --d) {
-    if (desc[3 + rank + d] != stride && type.getDimSize(d) != 1)
-      return std::nullopt;
-    stride *= type.getDimSize(d);
-  }
   npy::Array out;
   out.dtype = dtype;
   out.shape.assign(type.getShape().begin(), type.getShape().end());
@@ -83,14 +89,9 @@ std::optional<npy::Array> shareDonated(const int64_t *desc,
                                        const npy::Array &donated) {
   if (desc[1] != desc[0] || desc[2] != 0 ||
       dtypeFor(type.getElementType()) != donated.dtype ||
-      type.getShape() != llvm::ArrayRef<int64_t>(donated.shape))
+      type.getShape() != llvm::ArrayRef<int64_t>(donated.shape) ||
+      !isDense(desc, type))
     return std::nullopt;
-  int64_t rank = type.getRank();
-  for (int64_t d = rank - 1, stride = 1; d >= 0; --d) {
-    if (desc[3 + rank + d] != stride && type.getDimSize(d) != 1)
-      return std::nullopt;
-    stride *= type.getDimSize(d);
-  }
   return donated;
 }
 
@@ -102,12 +103,7 @@ npy::Array readResult(const int64_t *desc, RankedTensorType type) {
   int64_t rank = type.getRank();
   const char *base =
       reinterpret_cast<const char *>(desc[1]) + desc[2] * int64_t(item);
-  bool dense = true;
-  for (int64_t d = rank - 1, stride = 1; d >= 0; --d) {
-    dense &= desc[3 + rank + d] == stride || type.getDimSize(d) == 1;
-    stride *= type.getDimSize(d);
-  }
-  if (dense) {
+  if (isDense(desc, type)) {
     std::memcpy(out.data.get(), base, out.numBytes());
     return out;
   }

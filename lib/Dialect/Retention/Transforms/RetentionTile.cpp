@@ -22,19 +22,6 @@ using namespace retnet::retention;
 namespace {
 constexpr int64_t kDefaultChunk = 64;
 
-bool sameOffsetsSizesStrides(tensor::ExtractSliceOp read,
-                             tensor::ParallelInsertSliceOp write) {
-  auto same = [](ArrayRef<OpFoldResult> a, ArrayRef<OpFoldResult> b) {
-    return a.size() == b.size() && llvm::all_of(llvm::zip(a, b), [](auto pair) {
-             return isEqualConstantIntOrValue(std::get<0>(pair),
-                                              std::get<1>(pair));
-           });
-  };
-  return same(read.getMixedOffsets(), write.getMixedOffsets()) &&
-         same(read.getMixedSizes(), write.getMixedSizes()) &&
-         same(read.getMixedStrides(), write.getMixedStrides());
-}
-
 /// The tiles of an op with an initial state write disjoint tiles of the
 /// final state, each the very tile of the initial state that it reads. So
 /// the initial state can be the loop's destination for the final state,
@@ -60,7 +47,7 @@ void updateStateInPlace(RewriterBase &rewriter, scf::ForallOp loop,
     if (auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(op);
         insert && insert.getDest() == dest && insert.getSource() == stateOut)
       write = insert;
-  if (!write || !sameOffsetsSizesStrides(read, write))
+  if (!write || !read.isSameAs(write, isEqualConstantIntOrValue))
     return;
   Value oldDest = loop.getOutputs()[result];
   rewriter.modifyOpInPlace(read, [&] { read.getSourceMutable().set(dest); });
