@@ -263,8 +263,11 @@ JitModule::load(ModuleOp module, const Options &options) {
     if (!results)
       continue;
     ArrayRef<int64_t> pairs = results.asArrayRef();
+    if (pairs.size() % 2 != 0)
+      return error("'@" + func.getName() + "' has an odd-length " +
+                   kDonatedResultsAttrName);
     std::vector<std::pair<int64_t, int64_t>> tied;
-    for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    for (size_t i = 0; i < pairs.size(); i += 2) {
       int64_t r = pairs[i], a = pairs[i + 1];
       if (r < 0 || r >= int64_t(it->second.getNumResults()) ||
           !llvm::is_contained(donated.asArrayRef(), a) ||
@@ -274,9 +277,6 @@ JitModule::load(ModuleOp module, const Options &options) {
                      "recorded signature does not match");
       tied.emplace_back(r, a);
     }
-    if (pairs.size() % 2 != 0)
-      return error("'@" + func.getName() + "' has an odd-length " +
-                   kDonatedResultsAttrName);
     jit->donatedResults[func.getName()] = std::move(tied);
   }
 
