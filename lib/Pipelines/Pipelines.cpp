@@ -100,15 +100,21 @@ void addLoweringToLLVM(OpPassManager &pm,
 }
 
 /// Host CPU code generation on tensors: products over packed weights in
-/// tasks, the packing of arguments moved into a function run once, and the
-/// register-blocked vector kernels.
-void addCpuCodegen(OpPassManager &pm) {
+/// tasks, the packing of arguments moved into a function run once, the
+/// other large ops in tasks too, the register-blocked vector kernels and
+/// exp and erf as vectorisable polynomials.
+void addCpuCodegen(OpPassManager &pm, int64_t registerRows) {
   pm.addNestedPass<func::FuncOp>(retnet::cpu::createPackMatmulsPass());
   pm.addPass(createCSEPass());
   pm.addPass(retnet::cpu::createPrepareWeightsPass());
   pm.addPass(retnet::cpu::createLowerPacksPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(retnet::cpu::createVectorizeContractionsPass());
+  pm.addNestedPass<func::FuncOp>(retnet::cpu::createTileIntoTasksPass());
+  retnet::cpu::VectorizeContractionsPassOptions blocks;
+  blocks.blockRows =
+      registerRows != 0 ? registerRows : retnet::cpu::hostRegisterRows();
+  pm.addPass(retnet::cpu::createVectorizeContractionsPass(blocks));
+  pm.addPass(retnet::cpu::createApproximateMathPass());
 }
 } // namespace
 
@@ -177,7 +183,7 @@ void retnet::buildRetentionFusedToLinalgPipeline(
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createRetentionFuseDecayPass());
   pm.addPass(createCanonicalizerPass());
-  addCpuCodegen(pm);
+  addCpuCodegen(pm, options.registerRows);
 }
 
 void retnet::buildRetentionFusedToLLVMPipeline(

@@ -28,6 +28,11 @@ struct FusedPipelineOptions
       *this, "chunk-size",
       llvm::cl::desc("retention-tile: rows per chunk (0: min(T, 64))"),
       llvm::cl::init(0)};
+  Option<int64_t> registerRows{
+      *this, "register-rows",
+      llvm::cl::desc("retnet-vectorize-contractions: rows of a register block "
+                     "(0: the host's, 16 with AVX-512, else 8)"),
+      llvm::cl::init(0)};
 };
 
 /// The fused retention kernels and the host CPU code generation on tensors:

@@ -83,11 +83,14 @@ struct WidenBeforeBroadcast : OpRewritePattern<arith::ExtFOp> {
   }
 };
 
-/// Tiles `op` with `sizes` (scf.for loops); returns the tiled op and loops.
+/// Tiles `op` with `sizes` (scf.for loops, nested in `order` when given);
+/// returns the tiled op and loops.
 FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter, Operation *op,
-                                     ArrayRef<int64_t> sizes) {
+                                     ArrayRef<int64_t> sizes,
+                                     ArrayRef<int64_t> order = {}) {
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), sizes));
+  options.setInterchange(order);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> result =
       scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
@@ -139,7 +142,18 @@ FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
         break;
       }
 
-  FailureOr<scf::SCFTilingResult> outer = tile(rewriter, op, blocks);
+  // Loop order: the N dimensions outside the register block (the panels of
+  // a packed weight) outermost, so that each B tile is reused from cache by
+  // every block of rows before the next one is read.
+  SmallVector<int64_t> order;
+  for (unsigned d : dims->n)
+    if (d != n)
+      order.push_back(d);
+  for (int64_t d = 0, e = ranges.size(); d < e; ++d)
+    if (!llvm::is_contained(order, d))
+      order.push_back(d);
+
+  FailureOr<scf::SCFTilingResult> outer = tile(rewriter, op, blocks, order);
   if (failed(outer))
     return failure();
   FailureOr<scf::SCFTilingResult> inner =

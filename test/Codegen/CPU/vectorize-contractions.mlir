@@ -112,3 +112,28 @@ func.func @unmarked(%a: tensor<1x8x4xf32>, %b: tensor<1x4x16xf32>,
   } -> tensor<1x8x16xf32>
   return %r : tensor<1x8x16xf32>
 }
+
+#pa = affine_map<(m, g, k, p) -> (m, k)>
+#pb = affine_map<(m, g, k, p) -> (g, k, p)>
+#pc = affine_map<(m, g, k, p) -> (m, g, p)>
+
+// A product over a packed weight (panels g of [K, 16]): the panel loop is
+// outside the row blocks, so each panel is read from cache by every block
+// of rows before the next panel is read.
+// CHECK-LABEL: func.func @panels_outside_rows
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x1x16xf32>)
+func.func @panels_outside_rows(%a: tensor<32x16xf32>, %b: tensor<4x16x16xf32>,
+                               %c: tensor<32x4x16xf32>) -> tensor<32x4x16xf32> {
+  %r = linalg.generic {indexing_maps = [#pa, #pb, #pc],
+                       iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<32x16xf32>, tensor<4x16x16xf32>) outs(%c : tensor<32x4x16xf32>)
+      attrs = {retnet.vectorize} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<32x4x16xf32>
+  return %r : tensor<32x4x16xf32>
+}

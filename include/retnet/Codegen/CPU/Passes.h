@@ -31,6 +31,13 @@ namespace retnet::cpu {
 void populatePackMatmulsPatterns(mlir::RewritePatternSet &patterns,
                                  const PackMatmulsPassOptions &options);
 
+/// The pattern of retnet-cpu-tile-into-tasks.
+void populateTileIntoTasksPatterns(mlir::RewritePatternSet &patterns,
+                                   const TileIntoTasksPassOptions &options);
+
+/// The patterns of retnet-cpu-approximate-math.
+void populateApproximateMathPatterns(mlir::RewritePatternSet &patterns);
+
 /// The pattern of retnet-cpu-lower-packs.
 void populateLowerPacksPatterns(mlir::RewritePatternSet &patterns);
 } // namespace retnet::cpu

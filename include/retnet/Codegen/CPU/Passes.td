@@ -27,7 +27,7 @@ def PackMatmulsPass : Pass<"retnet-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
     Option<"panelWidth", "panel-width", "int64_t",
            "::retnet::cpu::kRegisterCols",
            "Widest panel of a packed B operand (a power of two)">,
-    Option<"rowTile", "row-tile", "int64_t", "::retnet::cpu::kRegisterRows",
+    Option<"rowTile", "row-tile", "int64_t", "::retnet::cpu::kTaskRows",
            "Most rows of A per task">,
     Option<"tasks", "tasks", "int64_t", "::retnet::cpu::kTasks",
            "About how many tasks a product is split into">,
@@ -66,6 +66,44 @@ def LowerPacksPass : Pass<"retnet-cpu-lower-packs"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def TileIntoTasksPass : Pass<"retnet-cpu-tile-into-tasks", "::mlir::func::FuncOp"> {
+  let summary = "The other linalg ops split into tasks for the worker threads";
+  let description = [{
+    Splits every static `linalg` op on tensors that is not yet inside a task
+    (`scf.forall`) and holds at least `min-task-work` loop iterations per
+    task into up to `tasks` tasks (`scf.forall`) along its parallel loops,
+    outermost first, each cut into equal static tiles (the largest divisor of
+    its size up to the tasks still wanted). The `linalg.fill`s that produce
+    its outputs are fused into the tasks. These are the ops of a model
+    between its products: norms, rotary embedding, gates, activations,
+    residuals, the embedding gather; without this pass they run on the
+    calling thread while the others wait. A small op (one decoded token's)
+    stays whole: a fork and join would cost more than it saves.
+  }];
+  let options = [
+    Option<"tasks", "tasks", "int64_t", "::retnet::cpu::kTasks",
+           "Most tasks an op is split into">,
+    Option<"minTaskWork", "min-task-work", "int64_t",
+           "::retnet::cpu::kMinTaskWork",
+           "Fewest loop iterations a task may hold">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def ApproximateMathPass : Pass<"retnet-cpu-approximate-math"> {
+  let summary = "f32 exp and erf as polynomials the loop vectoriser can widen";
+  let description = [{
+    Replaces scalar `math.exp` and `math.erf` on f32 (in the loops of
+    elementwise ops; vectors are left alone) by
+    upstream's polynomial approximations (`populateMathPolynomialApproximationPatterns`),
+    made of arithmetic only, so that the loops of gates, activations and the
+    decay are vectorised instead of calling libm once per element. Other
+    element types and other functions are left to libm.
+  }];
+}
+
 def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
   let summary = "Register-blocked vector kernels for static linalg "
                 "contractions on tensors";
@@ -76,7 +114,9 @@ def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
     over packed weights) that is a contraction with one K dimension: tiles
     the M and N dimensions that index the output innermost into register
     blocks (the largest divisors of their sizes up to `block-rows` and
-    `block-cols`) and steps every other dimension one at a time, except that
+    `block-cols`) and steps every other dimension one at a time, the other N
+    dimensions outside the M ones (so that a panel of a packed weight is
+    reused from cache by every row block of a task), except that
     a block with fewer rows than `block-rows` (a matrix-vector product) also
     spans another N dimension (e.g. several panels of a packed weight), up
     to `block-rows / rows`, so that it keeps enough independent

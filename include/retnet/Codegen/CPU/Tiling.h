@@ -13,10 +13,25 @@ namespace retnet::cpu {
 /// Register block of a vectorised contraction: rows (accumulators) and f32
 /// lanes per row (two AVX2 or one AVX-512 register). A packed weight's panel
 /// width is the register block's width, so that one panel row is one load.
+/// 8 rows fill AVX2's 16 vector registers; see hostRegisterRows().
 inline constexpr int64_t kRegisterRows = 8;
 inline constexpr int64_t kRegisterCols = 16;
+/// Most rows of A a task of a matrix product covers: the task reuses each
+/// packed weight panel (K x 16 f32: 32-55 KiB at the model's K) from L1/L2
+/// for all of its row blocks, instead of streaming the whole weight from L3
+/// once per register block of rows.
+inline constexpr int64_t kTaskRows = 64;
 /// Independent tasks a matrix product is split into for the worker threads.
 inline constexpr int64_t kTasks = 16;
+
+/// Fewest loop iterations a task of an op outside the products may hold: a
+/// fork and join of the worker threads costs a few microseconds.
+inline constexpr int64_t kMinTaskWork = 16384;
+
+/// Register block rows for the host CPU: 16 where it has AVX-512's 32
+/// vector registers (16 accumulators then keep its two FMA ports busy
+/// through their latency), kRegisterRows otherwise.
+int64_t hostRegisterRows();
 
 /// The largest divisor of `n` that is at most `cap` (at least 1).
 inline int64_t largestDivisorUpTo(int64_t n, int64_t cap) {
