@@ -45,18 +45,22 @@ def main():
     fig.savefig(os.path.join(out, "peers-prefill.png"), dpi=100)
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    top = 0
     for peer, x, y in series(r["decode"]):
         ax.plot(x, [1e3 * v for v in y], marker="o", label=peer)
-    floor = 1e3 * r["step_weight_bytes"] / (r["bandwidth"]["copy_gbs"] * 1e9)
-    ax.axhline(floor, color="gray", linestyle="--",
-               label="weights / copy bandwidth (%.2f ms)" % floor)
+        top = max(top, 1e3 * max(y))
+    for key, style, what in (("copy_gbs", "--", "copy"), ("read_gbs", ":", "read")):
+        floor = 1e3 * r["step_weight_bytes"] / (r["bandwidth"][key] * 1e9)
+        ax.axhline(floor, color="gray", linestyle=style,
+                   label="weights / %s bandwidth (%.2f ms)" % (what, floor))
     ax.set_xscale("log", base=2)
-    ax.set_ylim(bottom=0)
+    # Headroom above the lines for the legend.
+    ax.set_ylim(0, 1.5 * top)
     ax.set_xlabel("context (tokens before the decoded one)")
     ax.set_ylabel("decode ms/token")
     ax.set_title("Decode against context (%s)" % shape)
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    ax.legend(ncol=2, loc="upper center", fontsize="small")
     fig.tight_layout()
     fig.savefig(os.path.join(out, "peers-decode.png"), dpi=100)
 
