@@ -52,6 +52,13 @@ if has_numpy(config.python_with_numpy):
 if config.retnet_sanitize.upper() not in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("plugin")
     config.available_features.add("install")
+# C programs that link ahead-of-time artifacts: the project's C compiler,
+# with the sanitizers of a sanitizer build (the artifact's C runtime is
+# instrumented like the rest).
+aot_cc = config.c_compiler
+if config.retnet_sanitize.upper() in ("ON", "1", "TRUE", "YES"):
+    aot_cc += " -fsanitize=address,undefined -fno-sanitize=vptr"
+config.substitutions.append(("%aot_cc", aot_cc))
 if config.cuda_toolkit and os.path.exists(os.path.join(config.cuda_toolkit, "bin", "ptxas")):
     config.available_features.add("ptxas")
     config.substitutions.append(("%cuda_toolkit", config.cuda_toolkit))

@@ -191,15 +191,19 @@ void retnet::buildRetentionFusedToLLVMPipeline(
   buildRetentionFusedToLinalgPipeline(pm, options);
   pm.addPass(createRecordEntrySignaturesPass());
   addBufferization(pm);
-  addParallelTiles(pm);
+  if (options.parallel)
+    addParallelTiles(pm);
   addLoweringToLLVM(pm);
 }
 
-LogicalResult retnet::lowerForHostCPU(ModuleOp module, CpuLowering lowering) {
+LogicalResult retnet::lowerForHostCPU(ModuleOp module, CpuLowering lowering,
+                                      bool parallelTiles) {
   PassManager pm(module.getContext());
-  if (lowering == CpuLowering::Fused)
-    buildRetentionFusedToLLVMPipeline(pm, FusedPipelineOptions());
-  else
+  if (lowering == CpuLowering::Fused) {
+    FusedPipelineOptions options;
+    options.parallel = parallelTiles;
+    buildRetentionFusedToLLVMPipeline(pm, options);
+  } else
     buildRetentionToLLVMPipeline(pm);
   return pm.run(module);
 }

@@ -5,12 +5,15 @@
 //   retnet-compile generate --model DIR --prompt-tokens P --max-new-tokens N
 //   retnet-compile emit --model DIR --stage retention|linalg|llvm
 //   retnet-compile init --config CONFIG.json --seed S -o DIR
+//   retnet-compile build --model DIR --target cpu -o OUT
 //
 // A model directory holds config.json (torchscale RetNetConfig keys) and
 // model.safetensors (RetNetDecoder state_dict names). Every malformed input
 // is reported with what is wrong and gives exit status 1.
 //
 //===----------------------------------------------------------------------===//
+
+#include "Artifact.h"
 
 #include "retnet/Model/Config.h"
 #include "retnet/Model/ModelBuilder.h"
@@ -44,10 +47,13 @@ static cl::SubCommand generateCmd("generate",
                                   "Prefill a prompt, then decode greedily");
 static cl::SubCommand emitCmd("emit", "Print the model's IR at a stage");
 static cl::SubCommand initCmd("init", "Write a model with random weights");
+static cl::SubCommand
+    buildCmd("build", "Compile a model ahead of time into a shared library "
+                      "with a C API (retnet_model.h) and its weights file");
 
 static cl::opt<std::string> modelDir("model", cl::desc("Model directory"),
                                      cl::sub(runCmd), cl::sub(generateCmd),
-                                     cl::sub(emitCmd));
+                                     cl::sub(emitCmd), cl::sub(buildCmd));
 static cl::opt<std::string>
     tokensFile("tokens",
                cl::desc("Token ids: a .npy of int32/int64 [B, T] or ids "
@@ -71,7 +77,8 @@ static cl::opt<Form> form(
 static cl::opt<int64_t> chunkSize(
     "chunk-size",
     cl::desc("Chunk size (default: the config's recurrent_chunk_size)"),
-    cl::init(0), cl::sub(runCmd), cl::sub(generateCmd), cl::sub(emitCmd));
+    cl::init(0), cl::sub(runCmd), cl::sub(generateCmd), cl::sub(emitCmd),
+    cl::sub(buildCmd));
 static cl::opt<std::string>
     promptTokens("prompt-tokens",
                  cl::desc("Prompt: a .npy of token ids [1, T] or ids "
@@ -95,7 +102,7 @@ static cl::opt<WeightType> weightsDtype(
                           "rounded once to IEEE half, widened to f32 in "
                           "registers")),
     cl::init(WeightType::F32), cl::sub(runCmd), cl::sub(generateCmd),
-    cl::sub(emitCmd));
+    cl::sub(emitCmd), cl::sub(buildCmd));
 enum class Stage { Retention, Linalg, LLVM };
 static cl::opt<Stage> stage(
     "stage", cl::desc("IR stage to print"),
@@ -115,8 +122,22 @@ static cl::opt<std::string> configFile("config",
                                        cl::sub(initCmd));
 static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
                               cl::sub(initCmd));
-static cl::opt<std::string> outDir("o", cl::desc("Output model directory"),
-                                   cl::sub(initCmd));
+static cl::opt<std::string> outDir("o", cl::desc("Output directory"),
+                                   cl::sub(initCmd), cl::sub(buildCmd));
+enum class Target { CPU };
+static cl::opt<Target>
+    target("target", cl::desc("What the artifact runs on"),
+           cl::values(clEnumValN(Target::CPU, "cpu",
+                                 "the build machine's CPU, one thread")),
+           cl::init(Target::CPU), cl::sub(buildCmd));
+static cl::opt<int64_t> prefillTokens(
+    "prefill-tokens",
+    cl::desc("Tokens per call of the compiled prefill: a prompt runs in "
+             "calls of that many tokens, the rest in decode steps"),
+    cl::init(64), cl::sub(buildCmd));
+static cl::opt<std::string>
+    cCompiler("cc", cl::desc("C compiler driver that links the library"),
+              cl::init(RETNET_C_COMPILER), cl::sub(buildCmd));
 
 namespace {
 int fail(const Twine &msg) {
@@ -499,6 +520,28 @@ int emit(mlir::MLIRContext &context) {
   return 0;
 }
 
+int build(mlir::MLIRContext &context) {
+  if (outDir.empty())
+    return fail("build needs -o DIR");
+  if (chunkSize < 0)
+    return fail("--chunk-size must be positive");
+  Expected<Model> m = loadModel();
+  if (!m)
+    return fail(toString(m.takeError()));
+  ArtifactOptions options;
+  options.outDir = outDir;
+  options.prefillTokens = prefillTokens;
+  options.chunk = effectiveChunk(m->config);
+  options.weightType = weightsDtype;
+  options.cc = cCompiler;
+  options.runtimeArchive = RETNET_AOT_RUNTIME;
+  options.header = RETNET_AOT_HEADER;
+  if (Error e =
+          writeCpuArtifact(context, m->config, m->weights, options, progress))
+    return fail(toString(std::move(e)));
+  return 0;
+}
+
 int init() {
   if (configFile.empty() || outDir.empty())
     return fail("init needs --config CONFIG.json and -o DIR");
@@ -544,6 +587,8 @@ int main(int argc, char **argv) {
     return emit(context);
   if (initCmd)
     return init();
-  return fail("expected a subcommand: run, generate, emit or init (see "
+  if (buildCmd)
+    return build(context);
+  return fail("expected a subcommand: run, generate, emit, init or build (see "
               "--help)");
 }

@@ -33,6 +33,12 @@ struct FusedPipelineOptions
       llvm::cl::desc("retnet-vectorize-contractions: rows of a register block "
                      "(0: the host's, 16 with AVX-512, else 8)"),
       llvm::cl::init(0)};
+  Option<bool> parallel{
+      *this, "parallel",
+      llvm::cl::desc("retention-fused-to-llvm: independent tiles as OpenMP "
+                     "parallel loops (false: sequential loops, and code that "
+                     "calls no OpenMP runtime)"),
+      llvm::cl::init(true)};
 };
 
 /// The fused retention kernels and the host CPU code generation on tensors:
@@ -43,7 +49,8 @@ void buildRetentionFusedToLinalgPipeline(mlir::OpPassManager &pm,
                                          const FusedPipelineOptions &options);
 
 /// The optimised CPU pipeline: the fused kernels, then the same
-/// bufferization and LLVM conversion, with tiles as OpenMP parallel loops.
+/// bufferization and LLVM conversion, with tiles as OpenMP parallel loops
+/// (sequential loops with `parallel` false).
 void buildRetentionFusedToLLVMPipeline(mlir::OpPassManager &pm,
                                        const FusedPipelineOptions &options);
 
@@ -89,11 +96,12 @@ void buildRetentionToCUDAPipeline(mlir::OpPassManager &pm,
 enum class CpuLowering { Reference, Fused };
 
 /// Lowers `module` in place to the LLVM dialect for the host CPU with
-/// retention-to-llvm (Reference) or retention-fused-to-llvm (Fused). On
+/// retention-to-llvm (Reference) or retention-fused-to-llvm (Fused, its
+/// tiles in OpenMP parallel loops unless `parallelTiles` is false). On
 /// failure the diagnostics have been emitted (e.g. the op that violates the
 /// output contract).
-mlir::LogicalResult lowerForHostCPU(mlir::ModuleOp module,
-                                    CpuLowering lowering);
+mlir::LogicalResult lowerForHostCPU(mlir::ModuleOp module, CpuLowering lowering,
+                                    bool parallelTiles = true);
 
 /// What parsing and lowering through the CPU pipelines needs: every
 /// upstream dialect and extension, and the retention dialect.

@@ -9,7 +9,11 @@ weights in 16 bits. The reference then rounds exactly those weights the
 same way (to nearest even; the embedding table and norm gains stay f32) and
 the 1e-3 bound still applies: the kernels must compute the same function.
 The distance to the f32-weight reference is printed and bounded by
-(2L + 1) u, u the 16-bit type's unit roundoff: a first-order estimate. A
+(2L + 1) u, u the 16-bit type's unit roundoff: a first-order estimate.
+With --aot-cc, also `retnet-compile build` (batch 1): the artifact's C API,
+in a C program compiled with that command, prefills the tokens in calls of
+--prefill-tokens tokens and decode steps; its logits of the last position
+must be within the same 1e-3. A
 weight rounded to nearest is off by at most u relative, independently of
 the others, so each stage of the residual path (the retention block and the
 FFN of every layer, then the output projection) perturbs what it adds by
@@ -81,6 +85,9 @@ def main():
     ap.add_argument("--weights-dtype", choices=["f32", "bf16", "f16"], default="f32")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--aot-cc", help="C compiler command for the artifact's test program")
+    ap.add_argument("--aot-program", help="the C source of that program")
+    ap.add_argument("--prefill-tokens", type=int, default=4)
     a = ap.parse_args()
 
     cfg = CONFIGS[a.config]
@@ -126,6 +133,23 @@ def main():
             ok = ok and rel32 <= f32_tolerance
             print("%s: %s vs f32 weights rel err %.2e = %.2f u (tolerance %.1e)"
                   % (status, form, rel32, rel32 / unit, f32_tolerance))
+    if a.aot_cc:
+        art = os.path.join(a.work, "artifact")
+        subprocess.run(["retnet-compile", "build", "--model", model, "--target", "cpu",
+                        "--prefill-tokens", str(a.prefill_tokens), "-o", art,
+                        "--weights-dtype", a.weights_dtype], check=True)
+        program = os.path.join(a.work, "aot-generate")
+        subprocess.run(a.aot_cc.split() + [a.aot_program, "-I" + art, "-L" + art,
+                       "-lretnet_model", "-Wl,-rpath," + art, "-o", program], check=True)
+        out = subprocess.run([program, os.path.join(art, "model.weights"),
+                              ",".join(str(t) for t in tokens[0]), "1", "logits"],
+                             check=True, capture_output=True, text=True).stdout
+        got = np.array([float(x) for x in out.split()], dtype=np.float32)
+        last = want[0, -1]
+        rel = np.max(np.abs(got - last)) / np.max(np.abs(last)) if got.shape == last.shape else np.inf
+        ok = ok and rel <= 1e-3
+        print("%s: artifact (prefill calls of %d tokens) last logits rel err %.2e"
+              % ("ok" if rel <= 1e-3 else "FAIL", a.prefill_tokens, rel))
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

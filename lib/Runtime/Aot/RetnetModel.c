@@ -1,0 +1,336 @@
+/*===- RetnetModel.c - the C runtime of ahead-of-time artifacts -----------===//
+ *
+ * Implements retnet_model.h over the two entries that `retnet-compile build`
+ * compiles into the same library (AotFormat.h), and the memref allocation
+ * functions that compiled code calls. Only libc: the artifact must load
+ * where no LLVM, MLIR or C++ runtime is installed. Every field of the
+ * weights file is checked before it is used.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "retnet/Runtime/AotFormat.h"
+#include "retnet/Runtime/retnet_model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HIDDEN __attribute__((visibility("hidden")))
+
+/* Defined by the compiled code of the same build. */
+extern const int64_t retnet_model_id;
+
+#define RETNET_ENTRY(name)                                                     \
+  void name(void *logits, void *tokens, void *w0, void *w1, void *w2,          \
+            void *w3, void *w4, void *w5, void *w6, void *w7, void *w8,        \
+            void *w9, void *w10, void *w11, void *w12, void *w13, void *w14,   \
+            void *w15, void *state, int64_t position)
+extern RETNET_ENTRY(_mlir_ciface_retnet_prefill);
+extern RETNET_ENTRY(_mlir_ciface_retnet_decode);
+typedef RETNET_ENTRY((*entry_fn));
+
+/* Compiled code cannot handle a null allocation: like the JIT's runtime,
+ * report and stop. */
+static void out_of_memory(uint64_t bytes) {
+  fprintf(stderr, "retnet_model: out of memory allocating %llu bytes\n",
+          (unsigned long long)bytes);
+  abort();
+}
+
+HIDDEN void *_mlir_memref_to_llvm_alloc(uint64_t bytes) {
+  void *p = malloc(bytes ? bytes : 1);
+  if (!p)
+    out_of_memory(bytes);
+  return p;
+}
+
+HIDDEN void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment,
+                                                uint64_t bytes) {
+  if (alignment < sizeof(void *))
+    alignment = sizeof(void *);
+  uint64_t rounded = (bytes + alignment - 1) / alignment * alignment;
+  void *p = aligned_alloc(alignment, rounded ? rounded : alignment);
+  if (!p)
+    out_of_memory(bytes);
+  return p;
+}
+
+HIDDEN void _mlir_memref_to_llvm_free(void *p) { free(p); }
+
+/* A memref descriptor as int64 words: allocated and aligned pointers,
+ * offset, sizes, strides. */
+typedef struct {
+  int64_t words[3 + 2 * RETNET_AOT_MAX_RANK];
+} descriptor;
+
+static void describe(descriptor *d, void *data, int64_t rank,
+                     const int64_t *shape) {
+  d->words[0] = d->words[1] = (int64_t)(intptr_t)data;
+  d->words[2] = 0;
+  int64_t stride = 1;
+  for (int64_t i = rank - 1; i >= 0; --i) {
+    d->words[3 + i] = shape[i];
+    d->words[3 + rank + i] = stride;
+    stride *= shape[i];
+  }
+}
+
+struct retnet_model {
+  char *file; /* the whole weights file, 64-byte aligned */
+  int64_t vocab, prefill_tokens, position;
+  int64_t state_shape[RETNET_AOT_STATE_RANK];
+  float *state;
+  size_t state_bytes;
+  int64_t *tokens; /* [prefill_tokens] */
+  descriptor *buffers;
+  descriptor state_desc;
+  void *args[2][RETNET_AOT_WEIGHT_ARGS];
+  char error[256];
+};
+
+static void set_error(char *buf, size_t size, const char *fmt, ...) {
+  if (!buf || size == 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, size, fmt, ap);
+  va_end(ap);
+}
+
+/* a * b, or -1 when either is negative or the product exceeds 2^62. */
+static int64_t checked_mul(int64_t a, int64_t b) {
+  if (a < 0 || b < 0)
+    return -1;
+  if (a != 0 && b > ((int64_t)1 << 62) / a)
+    return -1;
+  return a * b;
+}
+
+static char *read_file(const char *path, int64_t *size, char *err,
+                       size_t err_size) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    set_error(err, err_size, "cannot open '%s'", path);
+    return NULL;
+  }
+  long n = -1;
+  if (fseek(f, 0, SEEK_END) == 0)
+    n = ftell(f);
+  if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    fclose(f);
+    set_error(err, err_size, "cannot read '%s'", path);
+    return NULL;
+  }
+  size_t rounded = ((size_t)n + RETNET_AOT_ALIGNMENT) / RETNET_AOT_ALIGNMENT *
+                   RETNET_AOT_ALIGNMENT;
+  char *data = aligned_alloc(RETNET_AOT_ALIGNMENT, rounded);
+  if (!data) {
+    fclose(f);
+    set_error(err, err_size, "'%s': cannot allocate %ld bytes", path, n);
+    return NULL;
+  }
+  if (fread(data, 1, (size_t)n, f) != (size_t)n) {
+    fclose(f);
+    free(data);
+    set_error(err, err_size, "cannot read '%s'", path);
+    return NULL;
+  }
+  fclose(f);
+  *size = n;
+  return data;
+}
+
+/* Checks the header and buffer records of a file of `size` bytes and
+ * builds the descriptors; returns 0 or -1 with `err` set. */
+static int parse(retnet_model *m, int64_t size, const char *path, char *err,
+                 size_t err_size) {
+  const int64_t *w = (const int64_t *)m->file;
+  if (size < RETNET_AOT_HEADER_WORDS * 8 || w[0] != RETNET_AOT_MAGIC) {
+    set_error(err, err_size, "'%s' is not a retnet-compile weights file", path);
+    return -1;
+  }
+  if (w[1] != RETNET_AOT_VERSION) {
+    set_error(err, err_size, "'%s' has format version %lld, expected %d", path,
+              (long long)w[1], RETNET_AOT_VERSION);
+    return -1;
+  }
+  if (w[2] != retnet_model_id) {
+    set_error(err, err_size,
+              "'%s' was written for another build of the model (id %llx, "
+              "this library is %llx): use the weights file built with it",
+              path, (unsigned long long)w[2],
+              (unsigned long long)retnet_model_id);
+    return -1;
+  }
+  m->vocab = w[3];
+  m->prefill_tokens = w[4];
+  int64_t state_elems = 1;
+  for (int i = 0; i < RETNET_AOT_STATE_RANK; ++i) {
+    m->state_shape[i] = w[5 + i];
+    state_elems = w[5 + i] < 1 ? -1 : checked_mul(state_elems, w[5 + i]);
+  }
+  int64_t n = w[10];
+  int64_t records = RETNET_AOT_HEADER_WORDS * 8;
+  int64_t record_bytes = RETNET_AOT_BUFFER_WORDS * 8;
+  if (m->vocab < 1 || m->prefill_tokens < 1 || state_elems < 0 ||
+      checked_mul(state_elems, 4) < 0 || n < 1 ||
+      n > (size - records) / record_bytes) {
+    set_error(err, err_size, "'%s': corrupt header", path);
+    return -1;
+  }
+  m->buffers = calloc((size_t)n, sizeof(descriptor));
+  if (!m->buffers) {
+    set_error(err, err_size, "out of memory");
+    return -1;
+  }
+  int64_t data_start = records + n * record_bytes;
+  for (int64_t b = 0; b < n; ++b) {
+    const int64_t *r =
+        w + RETNET_AOT_HEADER_WORDS + b * RETNET_AOT_BUFFER_WORDS;
+    int64_t elem = r[0], rank = r[1];
+    int64_t offset = r[2 + RETNET_AOT_MAX_RANK];
+    int64_t bytes = r[3 + RETNET_AOT_MAX_RANK];
+    int64_t count = (elem == 2 || elem == 4) ? elem : -1;
+    if (rank < 0 || rank > RETNET_AOT_MAX_RANK)
+      count = -1;
+    for (int64_t i = 0; count >= 0 && i < rank; ++i)
+      count = checked_mul(count, r[2 + i]);
+    if (count < 0 || count != bytes || offset < data_start ||
+        offset % RETNET_AOT_ALIGNMENT != 0 || bytes > size - offset) {
+      set_error(err, err_size, "'%s': corrupt record of buffer %lld", path,
+                (long long)b);
+      return -1;
+    }
+    describe(&m->buffers[b], m->file + offset, rank, r + 2);
+  }
+  for (int e = 0; e < 2; ++e)
+    for (int a = 0; a < RETNET_AOT_WEIGHT_ARGS; ++a) {
+      int64_t b = w[11 + e * RETNET_AOT_WEIGHT_ARGS + a];
+      if (b < 0 || b >= n) {
+        set_error(err, err_size, "'%s': corrupt argument table", path);
+        return -1;
+      }
+      m->args[e][a] = &m->buffers[b];
+    }
+  m->state_bytes = (size_t)state_elems * 4;
+  return 0;
+}
+
+retnet_model *retnet_model_load(const char *weights_path, char *err,
+                                size_t err_size) {
+  set_error(err, err_size, "%s", "");
+  if (!weights_path) {
+    set_error(err, err_size, "no weights file given");
+    return NULL;
+  }
+  retnet_model *m = calloc(1, sizeof(retnet_model));
+  if (!m) {
+    set_error(err, err_size, "out of memory");
+    return NULL;
+  }
+  int64_t size = 0;
+  m->file = read_file(weights_path, &size, err, err_size);
+  if (!m->file || parse(m, size, weights_path, err, err_size) != 0) {
+    retnet_model_free(m);
+    return NULL;
+  }
+  m->state = aligned_alloc(RETNET_AOT_ALIGNMENT,
+                           (m->state_bytes + RETNET_AOT_ALIGNMENT - 1) /
+                               RETNET_AOT_ALIGNMENT * RETNET_AOT_ALIGNMENT);
+  m->tokens = calloc((size_t)m->prefill_tokens, sizeof(int64_t));
+  if (!m->state || !m->tokens) {
+    set_error(err, err_size, "out of memory");
+    retnet_model_free(m);
+    return NULL;
+  }
+  describe(&m->state_desc, m->state, RETNET_AOT_STATE_RANK, m->state_shape);
+  retnet_model_reset(m);
+  return m;
+}
+
+int64_t retnet_model_vocab_size(const retnet_model *m) {
+  return m ? m->vocab : 0;
+}
+
+int64_t retnet_model_position(const retnet_model *m) {
+  return m ? m->position : 0;
+}
+
+/* Runs `count` tokens (P for the prefill entry, 1 for decode) from
+ * m->tokens; copies the logits into `logits` when it is not null. */
+static void call(retnet_model *m, int prefill, int64_t count, float *logits) {
+  entry_fn entry =
+      prefill ? _mlir_ciface_retnet_prefill : _mlir_ciface_retnet_decode;
+  int64_t shape[2] = {1, count};
+  descriptor tokens, result;
+  describe(&tokens, m->tokens, 2, shape);
+  void **w = m->args[prefill ? 0 : 1];
+  entry(&result, &tokens, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8],
+        w[9], w[10], w[11], w[12], w[13], w[14], w[15], &m->state_desc,
+        m->position);
+  m->position += count;
+  /* The logits [1, 1, V], in a buffer the compiled code allocated. */
+  void *allocated = (void *)(intptr_t)result.words[0];
+  const float *data =
+      (const float *)(intptr_t)result.words[1] + result.words[2];
+  if (logits)
+    memcpy(logits, data, (size_t)m->vocab * sizeof(float));
+  free(allocated);
+}
+
+int retnet_model_prefill(retnet_model *m, const int64_t *tokens, int64_t count,
+                         float *logits) {
+  if (!m)
+    return -1;
+  if (!tokens || !logits || count < 1) {
+    set_error(m->error, sizeof m->error,
+              "prefill needs at least one token and a logits buffer");
+    return -1;
+  }
+  for (int64_t i = 0; i < count; ++i)
+    if (tokens[i] < 0 || tokens[i] >= m->vocab) {
+      set_error(m->error, sizeof m->error,
+                "token id %lld at index %lld is out of range [0, %lld)",
+                (long long)tokens[i], (long long)i, (long long)m->vocab);
+      return -1;
+    }
+  set_error(m->error, sizeof m->error, "%s", "");
+  int64_t done = 0, P = m->prefill_tokens;
+  while (count - done >= P) {
+    memcpy(m->tokens, tokens + done, (size_t)P * sizeof(int64_t));
+    done += P;
+    call(m, 1, P, done == count ? logits : NULL);
+  }
+  for (; done < count; ++done) {
+    m->tokens[0] = tokens[done];
+    call(m, 0, 1, done + 1 == count ? logits : NULL);
+  }
+  return 0;
+}
+
+int retnet_model_decode(retnet_model *m, int64_t token, float *logits) {
+  return retnet_model_prefill(m, &token, 1, logits);
+}
+
+void retnet_model_reset(retnet_model *m) {
+  if (!m)
+    return;
+  memset(m->state, 0, m->state_bytes);
+  m->position = 0;
+  m->error[0] = 0;
+}
+
+const char *retnet_model_error(const retnet_model *m) {
+  return m ? m->error : "no model";
+}
+
+void retnet_model_free(retnet_model *m) {
+  if (!m)
+    return;
+  free(m->file);
+  free(m->buffers);
+  free(m->state);
+  free(m->tokens);
+  free(m);
+}

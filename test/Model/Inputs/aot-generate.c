@@ -1,0 +1,63 @@
+/* A C program that links an artifact of `retnet-compile build` and, like
+ * `retnet-compile generate`, prefills a prompt and decodes greedily:
+ *
+ *   aot-generate MODEL.weights ID,ID,... N   prints "tokens: T1 ... TN"
+ *
+ * With a fourth argument it also prints the prompt's last logits, one per
+ * line. Errors of the C API are printed and exit with status 1. */
+#include "retnet_model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t argmax(const float *row, int64_t n) {
+  int64_t best = 0;
+  for (int64_t i = 1; i < n; ++i)
+    if (row[i] > row[best])
+      best = i;
+  return best;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: %s MODEL.weights ID,ID,... N [logits]\n", argv[0]);
+    return 2;
+  }
+  char err[256];
+  retnet_model *m = retnet_model_load(argv[1], err, sizeof err);
+  if (!m) {
+    fprintf(stderr, "aot-generate: %s\n", err);
+    return 1;
+  }
+  int64_t prompt[1024], count = 0;
+  for (char *p = strtok(argv[2], ","); p && count < 1024; p = strtok(NULL, ","))
+    prompt[count++] = strtoll(p, NULL, 10);
+  int64_t steps = strtoll(argv[3], NULL, 10);
+  int64_t vocab = retnet_model_vocab_size(m);
+  float *logits = malloc(sizeof(float) * vocab);
+  int status = 0;
+  if (retnet_model_prefill(m, prompt, count, logits) != 0) {
+    fprintf(stderr, "aot-generate: %s\n", retnet_model_error(m));
+    status = 1;
+  } else if (argc > 4) {
+    for (int64_t i = 0; i < vocab; ++i)
+      printf("%.9g\n", logits[i]);
+  } else {
+    int64_t next = argmax(logits, vocab);
+    printf("tokens: %lld", (long long)next);
+    for (int64_t i = 1; i < steps && status == 0; ++i) {
+      if (retnet_model_decode(m, next, logits) != 0) {
+        fprintf(stderr, "aot-generate: %s\n", retnet_model_error(m));
+        status = 1;
+        break;
+      }
+      next = argmax(logits, vocab);
+      printf(" %lld", (long long)next);
+    }
+    printf("\n");
+  }
+  free(logits);
+  retnet_model_free(m);
+  return status;
+}

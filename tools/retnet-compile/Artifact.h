@@ -1,0 +1,47 @@
+//===- Artifact.h - ahead-of-time CPU artifacts of a model ------*- C++ -*-===//
+//
+// `retnet-compile build`: a model compiled ahead of time into a directory
+// holding libretnet_model.so, retnet_model.h (its C API,
+// Runtime/retnet_model.h) and model.weights (Runtime/AotFormat.h). The
+// library needs only libc and libm at run time.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RETNET_TOOLS_RETNET_COMPILE_ARTIFACT_H
+#define RETNET_TOOLS_RETNET_COMPILE_ARTIFACT_H
+
+#include "retnet/Model/Config.h"
+#include "retnet/Model/Weights.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/Error.h"
+
+#include <functional>
+#include <string>
+
+namespace retnet {
+
+struct ArtifactOptions {
+  std::string outDir;
+  /// Tokens per call of the compiled chunkwise prefill; a prompt runs in
+  /// calls of that many tokens, its remainder in decode steps.
+  int64_t prefillTokens = 64;
+  /// Rows per chunk of the chunkwise form.
+  int64_t chunk = 64;
+  model::WeightType weightType = model::WeightType::F32;
+  /// The C compiler driver that links the shared library.
+  std::string cc;
+  /// The C runtime archive and the header of its API.
+  std::string runtimeArchive, header;
+};
+
+/// Compiles the prefill and decode entries for the host CPU (tiles in
+/// sequential loops: no OpenMP runtime), prepares the weights as they take
+/// them, and writes the artifact. `progress` reports each step.
+llvm::Error
+writeCpuArtifact(mlir::MLIRContext &context, const model::Config &config,
+                 const model::Weights &weights, const ArtifactOptions &options,
+                 const std::function<void(const llvm::Twine &)> &progress);
+
+} // namespace retnet
+
+#endif // RETNET_TOOLS_RETNET_COMPILE_ARTIFACT_H
