@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh [--seconds N | --runs N] [TARGET ...]
 #
 # Default: 20 seconds each of fuzz-npy, fuzz-emulator-binary,
-# fuzz-safetensors, fuzz-config and
+# fuzz-safetensors, fuzz-config, fuzz-aot-weights and
 # fuzz-retention (the CI smoke run). docs/reliability.md records longer runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +22,7 @@ while (($#)); do
   esac
 done
 ((${#targets[@]})) || targets=(fuzz-npy fuzz-emulator-binary fuzz-safetensors fuzz-config
-                               fuzz-retention)
+                               fuzz-aot-weights fuzz-retention)
 
 . "$root/scripts/sanitizer-env.sh"
 

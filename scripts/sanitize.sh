@@ -19,7 +19,8 @@ if [ ! -f "$build_dir/build.ninja" ]; then
 fi
 echo "==> building the sanitizer build"
 ninja -C "$build_dir" retnet-opt retnet-run retnet-compile \
-  fuzz-npy fuzz-emulator-binary fuzz-safetensors fuzz-config fuzz-retention
+  fuzz-npy fuzz-emulator-binary fuzz-safetensors fuzz-config fuzz-aot-weights \
+  fuzz-retention
 
 . "$root/scripts/sanitizer-env.sh"
 echo "==> running the test suite under ASan + UBSan (leak detection on)"

@@ -281,6 +281,15 @@ Error retnet::writeCpuArtifact(
     const std::function<void(const Twine &)> &progress) {
   if (options.prefillTokens < 1)
     return error("--prefill-tokens must be at least 1");
+  if (options.prefillTokens > RETNET_AOT_MAX_PREFILL_TOKENS)
+    return error(formatv("--prefill-tokens must be at most {0}",
+                         RETNET_AOT_MAX_PREFILL_TOKENS));
+  int64_t stateElements = config.layers * config.heads * config.keyHeadDim() *
+                          config.valueHeadDim();
+  if (stateElements > RETNET_AOT_MAX_STATE_ELEMENTS)
+    return error(formatv("the model's state of {0} elements exceeds the "
+                         "artifact runtime's {1}",
+                         stateElements, RETNET_AOT_MAX_STATE_ELEMENTS));
   Expected<std::string> cc = findCompiler(options.cc);
   if (!cc)
     return cc.takeError();

@@ -33,5 +33,9 @@
 #define RETNET_AOT_MAX_RANK 8
 #define RETNET_AOT_BUFFER_WORDS (4 + RETNET_AOT_MAX_RANK)
 #define RETNET_AOT_ALIGNMENT 64
+/* Bounds far above any RetNet (a 7B model's state is 2^26 floats) that keep
+ * a corrupt header from asking for absurd allocations. */
+#define RETNET_AOT_MAX_STATE_ELEMENTS (1LL << 28)
+#define RETNET_AOT_MAX_PREFILL_TOKENS (1LL << 20)
 
 #endif /* RETNET_RUNTIME_AOTFORMAT_H */

@@ -173,8 +173,9 @@ static int parse(retnet_model *m, int64_t size, const char *path, char *err,
   int64_t n = w[10];
   int64_t records = RETNET_AOT_HEADER_WORDS * 8;
   int64_t record_bytes = RETNET_AOT_BUFFER_WORDS * 8;
-  if (m->vocab < 1 || m->prefill_tokens < 1 || state_elems < 0 ||
-      checked_mul(state_elems, 4) < 0 || n < 1 ||
+  if (m->vocab < 1 || m->prefill_tokens < 1 ||
+      m->prefill_tokens > RETNET_AOT_MAX_PREFILL_TOKENS || state_elems < 0 ||
+      state_elems > RETNET_AOT_MAX_STATE_ELEMENTS || n < 1 ||
       n > (size - records) / record_bytes) {
     set_error(err, err_size, "'%s': corrupt header", path);
     return -1;
