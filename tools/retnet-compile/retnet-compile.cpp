@@ -42,6 +42,10 @@ using namespace retnet::model;
 namespace rt = retnet::runtime;
 using Clock = std::chrono::steady_clock;
 
+// The driver's own options; the LLVM and MLIR options linked into it are
+// hidden from --help.
+static cl::OptionCategory driverCategory("retnet-compile options");
+
 static cl::SubCommand runCmd("run", "Run a model on tokens, write logits");
 static cl::SubCommand generateCmd("generate",
                                   "Prefill a prompt, then decode greedily");
@@ -52,20 +56,22 @@ static cl::SubCommand
                       "with a C API (retnet_model.h) and its weights file");
 
 static cl::opt<std::string> modelDir("model", cl::desc("Model directory"),
-                                     cl::sub(runCmd), cl::sub(generateCmd),
-                                     cl::sub(emitCmd), cl::sub(buildCmd));
+                                     cl::cat(driverCategory), cl::sub(runCmd),
+                                     cl::sub(generateCmd), cl::sub(emitCmd),
+                                     cl::sub(buildCmd));
 static cl::opt<std::string>
     tokensFile("tokens",
                cl::desc("Token ids: a .npy of int32/int64 [B, T] or ids "
                         "separated by commas (batch 1)"),
-               cl::sub(runCmd));
+               cl::cat(driverCategory), cl::sub(runCmd));
 static cl::opt<bool> checkForms(
     "check-forms",
     cl::desc("Also run the other two forms and fail unless all logits agree "
              "(max |difference| <= 1e-3 max |logit|)"),
-    cl::sub(runCmd));
+    cl::cat(driverCategory), cl::sub(runCmd));
 static cl::opt<std::string> logitsFile("logits",
                                        cl::desc("Output logits, f32 [B, T, V]"),
+                                       cl::cat(driverCategory),
                                        cl::sub(runCmd));
 static cl::opt<Form> form(
     "form", cl::desc("Retention form"),
@@ -73,24 +79,27 @@ static cl::opt<Form> form(
                clEnumValN(Form::Chunkwise, "chunkwise", "chunkwise form"),
                clEnumValN(Form::Recurrent, "recurrent",
                           "one token at a time with carried state")),
-    cl::init(Form::Chunkwise), cl::sub(runCmd), cl::sub(emitCmd));
+    cl::init(Form::Chunkwise), cl::cat(driverCategory), cl::sub(runCmd),
+    cl::sub(emitCmd));
 static cl::opt<int64_t> chunkSize(
     "chunk-size",
     cl::desc("Chunk size (default: the config's recurrent_chunk_size)"),
-    cl::init(0), cl::sub(runCmd), cl::sub(generateCmd), cl::sub(emitCmd),
-    cl::sub(buildCmd));
+    cl::init(0), cl::cat(driverCategory), cl::sub(runCmd), cl::sub(generateCmd),
+    cl::sub(emitCmd), cl::sub(buildCmd));
 static cl::opt<std::string>
     promptTokens("prompt-tokens",
                  cl::desc("Prompt: a .npy of token ids [1, T] or ids "
                           "separated by commas"),
-                 cl::sub(generateCmd));
+                 cl::cat(driverCategory), cl::sub(generateCmd));
 static cl::opt<int64_t> maxNewTokens("max-new-tokens",
                                      cl::desc("Tokens to generate"),
-                                     cl::init(16), cl::sub(generateCmd));
+                                     cl::init(16), cl::cat(driverCategory),
+                                     cl::sub(generateCmd));
 static cl::opt<int64_t>
     threads("threads",
             cl::desc("Threads for the parallel tiles (default 0: all cores)"),
-            cl::init(0), cl::sub(runCmd), cl::sub(generateCmd));
+            cl::init(0), cl::cat(driverCategory), cl::sub(runCmd),
+            cl::sub(generateCmd));
 static cl::opt<WeightType> weightsDtype(
     "weights-dtype",
     cl::desc("Element type in which the matrix products' weights are held"),
@@ -101,8 +110,8 @@ static cl::opt<WeightType> weightsDtype(
                clEnumValN(WeightType::F16, "f16",
                           "rounded once to IEEE half, widened to f32 in "
                           "registers")),
-    cl::init(WeightType::F32), cl::sub(runCmd), cl::sub(generateCmd),
-    cl::sub(emitCmd), cl::sub(buildCmd));
+    cl::init(WeightType::F32), cl::cat(driverCategory), cl::sub(runCmd),
+    cl::sub(generateCmd), cl::sub(emitCmd), cl::sub(buildCmd));
 enum class Stage { Retention, Linalg, LLVM };
 static cl::opt<Stage> stage(
     "stage", cl::desc("IR stage to print"),
@@ -112,32 +121,37 @@ static cl::opt<Stage> stage(
         clEnumValN(Stage::Linalg, "linalg",
                    "retention-fused-to-linalg: the fused kernels on tensors"),
         clEnumValN(Stage::LLVM, "llvm", "the LLVM dialect")),
-    cl::init(Stage::Retention), cl::sub(emitCmd));
+    cl::init(Stage::Retention), cl::cat(driverCategory), cl::sub(emitCmd));
 static cl::opt<int64_t> emitSeq("seq", cl::desc("Sequence length to emit for"),
-                                cl::init(16), cl::sub(emitCmd));
+                                cl::init(16), cl::cat(driverCategory),
+                                cl::sub(emitCmd));
 static cl::opt<int64_t> emitBatch("batch", cl::desc("Batch size to emit for"),
-                                  cl::init(1), cl::sub(emitCmd));
+                                  cl::init(1), cl::cat(driverCategory),
+                                  cl::sub(emitCmd));
 static cl::opt<std::string> configFile("config",
                                        cl::desc("config.json to initialise"),
+                                       cl::cat(driverCategory),
                                        cl::sub(initCmd));
 static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
-                              cl::sub(initCmd));
+                              cl::cat(driverCategory), cl::sub(initCmd));
 static cl::opt<std::string> outDir("o", cl::desc("Output directory"),
-                                   cl::sub(initCmd), cl::sub(buildCmd));
+                                   cl::cat(driverCategory), cl::sub(initCmd),
+                                   cl::sub(buildCmd));
 enum class Target { CPU };
 static cl::opt<Target>
     target("target", cl::desc("What the artifact runs on"),
            cl::values(clEnumValN(Target::CPU, "cpu",
                                  "the build machine's CPU, one thread")),
-           cl::init(Target::CPU), cl::sub(buildCmd));
+           cl::init(Target::CPU), cl::cat(driverCategory), cl::sub(buildCmd));
 static cl::opt<int64_t> prefillTokens(
     "prefill-tokens",
     cl::desc("Tokens per call of the compiled prefill: a prompt runs in "
              "calls of that many tokens, the rest in decode steps"),
-    cl::init(64), cl::sub(buildCmd));
+    cl::init(64), cl::cat(driverCategory), cl::sub(buildCmd));
 static cl::opt<std::string>
     cCompiler("cc", cl::desc("C compiler driver that links the library"),
-              cl::init(RETNET_C_COMPILER), cl::sub(buildCmd));
+              cl::init(RETNET_C_COMPILER), cl::cat(driverCategory),
+              cl::sub(buildCmd));
 
 namespace {
 int fail(const Twine &msg) {
@@ -568,6 +582,7 @@ int init() {
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
+  cl::HideUnrelatedOptions(driverCategory);
   cl::ParseCommandLineOptions(argc, argv,
                               "retnet-mlir model driver: compile and run "
                               "RetNet models\n");
