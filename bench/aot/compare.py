@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""The `base` model's ahead-of-time artifact (`retnet-compile build`, one
-thread, no OpenMP) against the JIT (`retnet-compile generate`) on one thread
-and on all cores, side by side in one run: --rounds alternating rounds,
-medians and ratios to the one-thread JIT.
+"""The `base` model's ahead-of-time artifact (`retnet-compile build`, its
+own thread pool) against the JIT (`retnet-compile generate`, OpenMP), each
+on one thread and on all cores, side by side in one run: --rounds
+alternating rounds, medians and ratios to the JIT with the same threads.
 
     /usr/bin/python3 bench/aot/compare.py --build build
 
@@ -62,30 +62,37 @@ def main():
                         "-L" + art, "-lretnet_model", "-Wl,-rpath," + art, "-o", program],
                        check=True)
         prompt = ",".join(str((i * 7919 + 1) % BASE["vocab_size"]) for i in range(a.prompt_len))
+        aot = [program, os.path.join(art, "model.weights"), prompt, str(a.new_tokens)]
+        jit = [tool, "generate", "--model", model, "--prompt-tokens", prompt,
+               "--max-new-tokens", str(a.new_tokens)]
+        # name: (command, RETNET_NUM_THREADS, the JIT run it is compared with)
         runs = {
-            "artifact, 1 thread": [program, os.path.join(art, "model.weights"), prompt,
-                                   str(a.new_tokens)],
-            "JIT, 1 thread": [tool, "generate", "--model", model, "--prompt-tokens", prompt,
-                              "--max-new-tokens", str(a.new_tokens), "--threads", "1"],
-            "JIT, all cores": [tool, "generate", "--model", model, "--prompt-tokens", prompt,
-                               "--max-new-tokens", str(a.new_tokens)],
+            "artifact, 1 thread": (aot, "1", "JIT, 1 thread"),
+            "JIT, 1 thread": (jit + ["--threads", "1"], None, "JIT, 1 thread"),
+            "artifact, all cores": (aot, None, "JIT, all cores"),
+            "JIT, all cores": (jit, None, "JIT, all cores"),
         }
         results = {name: ([], []) for name in runs}
         tokens = {}
         for _ in range(a.rounds):
-            for name, cmd in runs.items():
-                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            for name, (cmd, threads, _) in runs.items():
+                env = dict(os.environ)
+                env.pop("RETNET_NUM_THREADS", None)
+                if threads:
+                    env["RETNET_NUM_THREADS"] = threads
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                                     env=env).stdout
                 t, p, d = parse(out)
                 tokens[name] = t
                 results[name][0].append(p)
                 results[name][1].append(d)
-    ref = "JIT, 1 thread"
-    print("| | prefill tok/s | decode ms/token | prefill / JIT 1 thread | "
-          "decode speed-up vs JIT 1 thread | greedy tokens equal to the JIT's |")
+    print("| | prefill tok/s | decode ms/token | prefill / JIT's | "
+          "decode speed-up vs JIT's | greedy tokens equal to the JIT's |")
     print("|---|---|---|---|---|---|")
-    p0 = statistics.median(results[ref][0])
-    d0 = statistics.median(results[ref][1])
     for name, (p, d) in results.items():
+        ref = runs[name][2]
+        p0 = statistics.median(results[ref][0])
+        d0 = statistics.median(results[ref][1])
         same = sum(x == y for x, y in zip(tokens[name], tokens[ref]))
         print("| %s | %.1f | %.2f | %.2f | %.2f | %d/%d |"
               % (name, statistics.median(p), statistics.median(d),

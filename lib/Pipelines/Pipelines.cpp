@@ -196,14 +196,11 @@ void retnet::buildRetentionFusedToLLVMPipeline(
   addLoweringToLLVM(pm);
 }
 
-LogicalResult retnet::lowerForHostCPU(ModuleOp module, CpuLowering lowering,
-                                      bool parallelTiles) {
+LogicalResult retnet::lowerForHostCPU(ModuleOp module, CpuLowering lowering) {
   PassManager pm(module.getContext());
-  if (lowering == CpuLowering::Fused) {
-    FusedPipelineOptions options;
-    options.parallel = parallelTiles;
-    buildRetentionFusedToLLVMPipeline(pm, options);
-  } else
+  if (lowering == CpuLowering::Fused)
+    buildRetentionFusedToLLVMPipeline(pm, FusedPipelineOptions());
+  else
     buildRetentionToLLVMPipeline(pm);
   return pm.run(module);
 }

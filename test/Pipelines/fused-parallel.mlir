@@ -3,7 +3,7 @@
 
 // Independent tiles run as OpenMP parallel loops by default; with
 // parallel=false they are sequential loops and the code calls no OpenMP
-// runtime, as ahead-of-time artifacts that need only libc require.
+// runtime, for hosts that have none.
 // CHECK-LABEL: llvm.func @chunkwise
 // CHECK: omp.parallel
 // SEQ-LABEL: llvm.func @chunkwise

@@ -139,8 +139,7 @@ Expected<ArgumentTable> compileEntry(mlir::MLIRContext &context,
   mlir::SymbolTable symbols(*module);
   if (failed(symbols.rename(symbols.lookup("forward"), entry.name)))
     return error("cannot name the " + entry.name + " entry");
-  if (failed(lowerForHostCPU(*module, CpuLowering::Fused,
-                             /*parallelTiles=*/false)))
+  if (failed(lowerForHostCPU(*module, CpuLowering::Fused)))
     return error("lowering the " + entry.name +
                  " entry to the LLVM dialect failed");
 
@@ -258,7 +257,9 @@ Error linkLibrary(StringRef cc, StringRef runtimeArchive,
           sys::fs::createTemporaryFile("retnet-build", "log", log))
     return error("cannot create a temporary file: " + ec.message());
   FileRemover removeLog(log);
-  SmallVector<StringRef> argv = {cc, "-shared", "-o", library};
+  // The pool of Threads.c must stay mapped while its workers live.
+  SmallVector<StringRef> argv = {cc,   "-shared", "-pthread", "-Wl,-z,nodelete",
+                                 "-o", library};
   for (const std::string &o : objects)
     argv.push_back(o);
   argv.append({runtimeArchive, "-lm"});

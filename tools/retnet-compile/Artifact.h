@@ -34,9 +34,10 @@ struct ArtifactOptions {
   std::string runtimeArchive, header;
 };
 
-/// Compiles the prefill and decode entries for the host CPU (tiles in
-/// sequential loops: no OpenMP runtime), prepares the weights as they take
-/// them, and writes the artifact. `progress` reports each step.
+/// Compiles the prefill and decode entries for the host CPU (parallel tiles
+/// run on the artifact runtime's threads, lib/Runtime/Aot/Threads.c),
+/// prepares the weights as they take them, and writes the artifact.
+/// `progress` reports each step.
 llvm::Error
 writeCpuArtifact(mlir::MLIRContext &context, const model::Config &config,
                  const model::Weights &weights, const ArtifactOptions &options,

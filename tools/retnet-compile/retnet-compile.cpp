@@ -138,11 +138,11 @@ static cl::opt<std::string> outDir("o", cl::desc("Output directory"),
                                    cl::cat(driverCategory), cl::sub(initCmd),
                                    cl::sub(buildCmd));
 enum class Target { CPU };
-static cl::opt<Target>
-    target("target", cl::desc("What the artifact runs on"),
-           cl::values(clEnumValN(Target::CPU, "cpu",
-                                 "the build machine's CPU, one thread")),
-           cl::init(Target::CPU), cl::cat(driverCategory), cl::sub(buildCmd));
+static cl::opt<Target> target("target", cl::desc("What the artifact runs on"),
+                              cl::values(clEnumValN(Target::CPU, "cpu",
+                                                    "the build machine's CPU")),
+                              cl::init(Target::CPU), cl::cat(driverCategory),
+                              cl::sub(buildCmd));
 static cl::opt<int64_t> prefillTokens(
     "prefill-tokens",
     cl::desc("Tokens per call of the compiled prefill: a prompt runs in "

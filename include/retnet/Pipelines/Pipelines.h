@@ -96,12 +96,11 @@ void buildRetentionToCUDAPipeline(mlir::OpPassManager &pm,
 enum class CpuLowering { Reference, Fused };
 
 /// Lowers `module` in place to the LLVM dialect for the host CPU with
-/// retention-to-llvm (Reference) or retention-fused-to-llvm (Fused, its
-/// tiles in OpenMP parallel loops unless `parallelTiles` is false). On
+/// retention-to-llvm (Reference) or retention-fused-to-llvm (Fused). On
 /// failure the diagnostics have been emitted (e.g. the op that violates the
 /// output contract).
-mlir::LogicalResult lowerForHostCPU(mlir::ModuleOp module, CpuLowering lowering,
-                                    bool parallelTiles = true);
+mlir::LogicalResult lowerForHostCPU(mlir::ModuleOp module,
+                                    CpuLowering lowering);
 
 /// What parsing and lowering through the CPU pipelines needs: every
 /// upstream dialect and extension, and the retention dialect.

@@ -14,6 +14,10 @@
  *   retnet_model_decode(m, next_token, logits);
  *   retnet_model_free(m);
  *
+ * A model is used by one thread at a time; different models may run on
+ * different threads at once (a call that finds the thread pool busy runs on
+ * its own thread).
+ *
  * Functions returning int return 0 on success and -1 on a bad argument, with
  * the reason in retnet_model_error(); the model is then unchanged. Running
  * out of memory inside the compiled code aborts the process.
@@ -50,6 +54,12 @@ int retnet_model_prefill(retnet_model *model, const int64_t *tokens,
 
 /* Runs one token: retnet_model_prefill(model, &token, 1, logits). */
 int retnet_model_decode(retnet_model *model, int64_t token, float *logits);
+
+/* Threads that run the model's parallel tiles, for every model of the
+ * process; before the first prefill or decode only (-1 after it, or for
+ * threads < 1). Default: the environment variable RETNET_NUM_THREADS, else
+ * the online CPUs. */
+int retnet_model_set_threads(int threads);
 
 /* Forgets every token: zero state, position 0. */
 void retnet_model_reset(retnet_model *model);

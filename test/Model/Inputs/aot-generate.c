@@ -3,8 +3,10 @@
  *
  *   aot-generate MODEL.weights ID,ID,... N   prints "tokens: T1 ... TN"
  *
- * With a fourth argument it also prints the prompt's last logits, one per
- * line. Errors of the C API are printed and exit with status 1. */
+ * With a fourth argument it prints the prompt's last logits instead, one
+ * per line. The environment variable THREADS, when set, is given to
+ * retnet_model_set_threads first. Errors of the C API are printed and exit
+ * with status 1. */
 #include "retnet_model.h"
 
 #include <stdio.h>
@@ -23,6 +25,12 @@ int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: %s MODEL.weights ID,ID,... N [logits]\n", argv[0]);
     return 2;
+  }
+  const char *threads = getenv("THREADS");
+  if (threads && retnet_model_set_threads(atoi(threads)) != 0) {
+    fprintf(stderr, "aot-generate: retnet_model_set_threads(%s) failed\n",
+            threads);
+    return 1;
   }
   char err[256];
   retnet_model *m = retnet_model_load(argv[1], err, sizeof err);
@@ -56,6 +64,12 @@ int main(int argc, char **argv) {
       printf(" %lld", (long long)next);
     }
     printf("\n");
+  }
+  /* The pool has started: its size is fixed now. */
+  if (status == 0 && retnet_model_set_threads(1) != -1) {
+    fprintf(stderr, "aot-generate: retnet_model_set_threads after a call "
+                    "did not fail\n");
+    status = 1;
   }
   free(logits);
   retnet_model_free(m);
