@@ -82,21 +82,21 @@ put("fuzz-config", "swish-deepnorm", json.dumps(dict(
     no_scale_embedding=False, share_decoder_input_output_embed=True,
     recurrent_chunk_size=2)))
 
-# Weights files of ahead-of-time artifacts (Runtime/AotFormat.h), with the
-# fuzz target's model id: two buffers, every argument naming one of them.
-def aot_weights(vocab=4, prefill=2, state=(1, 1, 2, 2, 2)):
-    max_rank, header_words = 8, 11 + 2 * 16
+# Weights files of ahead-of-time artifacts (Runtime/AotFormat.h) for the
+# fuzz target's library: its id, entries of 2 and 1 tokens, two buffers.
+def aot_weights(vocab=4, state=(1, 1, 2, 2, 2), entries=(2, 1)):
+    max_rank, fixed = 8, 11
     buffers = [(4, (2, 3)), (2, (4,))]
-    words = [0x3130544f41544e52, 1, 0x5eed, vocab, prefill, *state, len(buffers)]
-    words += [i % 2 for i in range(32)]
-    offset = (header_words + len(buffers) * (4 + max_rank)) * 8
-    offset = (offset + 63) // 64 * 64
+    words = [0x3130544f41544e52, 1, 0x5eed, vocab, len(entries), *state, len(buffers)]
+    for e, tokens in enumerate(entries):
+        words += [tokens] + [(e + i) % 2 for i in range(16)]
+    header = (len(words) + len(buffers) * (4 + max_rank)) * 8
+    offset = (header + 63) // 64 * 64
     records, data = [], b""
     for elem, shape in buffers:
         size = elem * (shape[0] * (shape[1] if len(shape) > 1 else 1))
         records += [elem, len(shape), *shape, *[0] * (max_rank - len(shape)), offset, size]
-        data += b"\0" * (offset - (header_words + len(buffers) * (4 + max_rank)) * 8 - len(data))
-        data += bytes(range(size))
+        data += b"\0" * (offset - header - len(data)) + bytes(range(size))
         offset = (offset + size + 63) // 64 * 64
     return struct.pack("<%dq" % (len(words) + len(records)), *words, *records) + data
 
@@ -106,6 +106,7 @@ put("fuzz-aot-weights", "good", good)
 put("fuzz-aot-weights", "truncated", good[:-7])
 put("fuzz-aot-weights", "big-state", aot_weights(state=(1 << 20, 1, 1 << 20, 1, 1)))
 put("fuzz-aot-weights", "other-id", good[:16] + struct.pack("<q", 7) + good[24:])
+put("fuzz-aot-weights", "other-entries", aot_weights(entries=(4, 1)))
 
 # Retention: the target decodes any bytes; a few lengths and patterns.
 for i, data in enumerate([b"", b"\0" * 16, b"\xff" * 32, bytes(range(64)),

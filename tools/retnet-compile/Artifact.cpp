@@ -6,6 +6,7 @@
 #include "retnet/Pipelines/Pipelines.h"
 #include "retnet/Runtime/AotFormat.h"
 #include "retnet/Runtime/JitModule.h"
+#include "retnet/Support/EntrySignature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -48,8 +49,8 @@ class Buffers {
 public:
   int64_t add(const npy::Array &a) {
     for (auto [i, b] : llvm::enumerate(buffers))
-      if (b->data == a.data ||
-          (b->dtype == a.dtype && b->shape == a.shape &&
+      if (b->dtype == a.dtype && b->shape == a.shape &&
+          (b->data == a.data ||
            std::memcmp(b->data.get(), a.data.get(), a.numBytes()) == 0))
         return i;
     buffers.push_back(&a);
@@ -97,6 +98,12 @@ Error emitObject(mlir::ModuleOp module, StringRef path) {
                                       CodeGenFileType::ObjectFile))
     return error("the host target cannot emit object files");
   pm.run(*ir);
+  os.close();
+  if (os.has_error()) {
+    std::error_code ec = os.error();
+    os.clear_error();
+    return error("cannot write '" + path + "': " + ec.message());
+  }
   return Error::success();
 }
 
@@ -119,19 +126,137 @@ void dropPreparer(mlir::ModuleOp module, StringRef name) {
   }
 }
 
+/// An entry of the library: a @forward for `tokens` tokens per call.
 struct Entry {
-  StringRef name;
+  std::string name;
+  int64_t tokens;
   ForwardShape shape;
+  /// What its weight arguments must be: for each, the words of a buffer
+  /// record before the offset (element bytes, rank, shape).
+  std::vector<int64_t> layout;
 };
 
+/// The words of a buffer record before its offset (AotFormat.h).
+std::vector<int64_t> recordOf(int64_t elementBytes, ArrayRef<int64_t> shape) {
+  std::vector<int64_t> r(2 + RETNET_AOT_MAX_RANK, 0);
+  r[0] = elementBytes;
+  r[1] = shape.size();
+  std::copy(shape.begin(), shape.end(), r.begin() + 2);
+  return r;
+}
+
+/// Defines the library's retnet_model_id, retnet_model_entry_count and
+/// retnet_model_entries (AotFormat.h) in `module`, which holds one of the
+/// entries; the others are declared (only their addresses are taken).
+void defineEntryTable(mlir::ModuleOp module, int64_t id, int64_t vocab,
+                      ArrayRef<int64_t> state, ArrayRef<Entry> entries) {
+  namespace LLVM = mlir::LLVM;
+  mlir::MLIRContext *ctx = module.getContext();
+  mlir::Location loc = module.getLoc();
+  mlir::OpBuilder b = mlir::OpBuilder::atBlockEnd(module.getBody());
+  mlir::Type i64 = b.getI64Type();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  mlir::SymbolTable symbols(module);
+  for (const Entry &e : entries)
+    if (!symbols.lookup("_mlir_ciface_" + e.name))
+      LLVM::LLVMFuncOp::create(
+          b, loc, "_mlir_ciface_" + e.name,
+          LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {}));
+  LLVM::GlobalOp::create(b, loc, i64, /*isConstant=*/true,
+                         LLVM::Linkage::External, "retnet_model_id",
+                         b.getI64IntegerAttr(id));
+  LLVM::GlobalOp::create(b, loc, i64, /*isConstant=*/true,
+                         LLVM::Linkage::External, "retnet_model_entry_count",
+                         b.getI64IntegerAttr(entries.size()));
+  // The weights file must match what the code was compiled for.
+  std::vector<int64_t> layout = {vocab};
+  llvm::append_range(layout, state);
+  for (const Entry &e : entries)
+    llvm::append_range(layout, e.layout);
+  auto layoutType =
+      mlir::RankedTensorType::get({static_cast<int64_t>(layout.size())}, i64);
+  LLVM::GlobalOp::create(
+      b, loc, LLVM::LLVMArrayType::get(i64, layout.size()),
+      /*isConstant=*/true, LLVM::Linkage::External, "retnet_model_layout",
+      mlir::DenseElementsAttr::get(layoutType, ArrayRef<int64_t>(layout)));
+  auto entryType = LLVM::LLVMStructType::getLiteral(ctx, {i64, ptr});
+  auto tableType = LLVM::LLVMArrayType::get(entryType, entries.size());
+  auto table = LLVM::GlobalOp::create(
+      b, loc, tableType, /*isConstant=*/true, LLVM::Linkage::External,
+      "retnet_model_entries", mlir::Attribute());
+  b.createBlock(&table.getInitializerRegion());
+  mlir::Value value = LLVM::UndefOp::create(b, loc, tableType);
+  for (auto [i, e] : llvm::enumerate(entries)) {
+    mlir::Value tokens =
+        LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(e.tokens));
+    mlir::Value fn =
+        LLVM::AddressOfOp::create(b, loc, ptr, "_mlir_ciface_" + e.name);
+    int64_t at = i;
+    value = LLVM::InsertValueOp::create(b, loc, value, tokens,
+                                        ArrayRef<int64_t>{at, 0});
+    value = LLVM::InsertValueOp::create(b, loc, value, fn,
+                                        ArrayRef<int64_t>{at, 1});
+  }
+  LLVM::ReturnOp::create(b, loc, value);
+}
+
+/// Checks that the lowered `entry` has the calling convention of the C
+/// runtime (AotFormat.h) and records its weight arguments' layout: tokens,
+/// the 16 weights, the state, whose new value is the argument's buffer (left
+/// out of the results), the position; one result, the last logits.
+Error checkConvention(mlir::ModuleOp module, const Config &config,
+                      Entry &entry) {
+  auto fn = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::LLVM::LLVMFuncOp>(
+      module, mlir::StringAttr::get(module.getContext(), entry.name));
+  auto sig = fn ? fn->getAttrOfType<mlir::TypeAttr>(kSignatureAttrName)
+                : mlir::TypeAttr();
+  auto donated =
+      fn ? fn->getAttrOfType<mlir::DenseI64ArrayAttr>(kDonatedResultsAttrName)
+         : mlir::DenseI64ArrayAttr();
+  auto type =
+      sig ? dyn_cast<mlir::FunctionType>(sig.getValue()) : mlir::FunctionType();
+  auto tensor = [&](mlir::Type t, ArrayRef<int64_t> shape, mlir::Type element) {
+    auto r = dyn_cast<mlir::RankedTensorType>(t);
+    return r && r.getShape() == shape && r.getElementType() == element;
+  };
+  mlir::Builder b(module.getContext());
+  int64_t state[] = {config.layers, 1, config.heads, config.keyHeadDim(),
+                     config.valueHeadDim()};
+  bool ok = type && donated &&
+            type.getNumInputs() == RETNET_AOT_WEIGHT_ARGS + 3 &&
+            type.getNumResults() == 2 &&
+            donated.asArrayRef() ==
+                ArrayRef<int64_t>{1, RETNET_AOT_WEIGHT_ARGS + 1} &&
+            tensor(type.getInput(0), {1, entry.tokens}, b.getI64Type()) &&
+            tensor(type.getInput(RETNET_AOT_WEIGHT_ARGS + 1), state,
+                   b.getF32Type()) &&
+            isa<mlir::IndexType>(type.getInput(RETNET_AOT_WEIGHT_ARGS + 2)) &&
+            tensor(type.getResult(0), {1, 1, config.vocabSize}, b.getF32Type());
+  entry.layout.clear();
+  for (int64_t i = 1; ok && i <= RETNET_AOT_WEIGHT_ARGS; ++i) {
+    auto t = dyn_cast<mlir::RankedTensorType>(type.getInput(i));
+    std::optional<npy::DType> dtype =
+        t ? rt::dtypeFor(t.getElementType()) : std::nullopt;
+    ok = dtype && t.getRank() <= RETNET_AOT_MAX_RANK;
+    if (ok)
+      llvm::append_range(entry.layout,
+                         recordOf(npy::itemSize(*dtype), t.getShape()));
+  }
+  if (!ok)
+    return error("the compiled " + entry.name +
+                 " entry does not have the calling convention of the "
+                 "artifact runtime");
+  return Error::success();
+}
+
 /// Builds and lowers `entry`, prepares its weight arguments into `buffers`
-/// and writes its object code to `objectPath`. `id`, when given, is defined
-/// as retnet_model_id.
-Expected<ArgumentTable> compileEntry(mlir::MLIRContext &context,
-                                     const Config &config,
-                                     const Weights &weights, Entry entry,
-                                     std::optional<int64_t> id,
-                                     StringRef objectPath, Buffers &buffers) {
+/// and writes its object code to `objectPath`; `addTable`, when given,
+/// adds the entry table to the module first.
+Expected<ArgumentTable>
+compileEntry(mlir::MLIRContext &context, const Config &config,
+             const Weights &weights, Entry &entry, StringRef objectPath,
+             Buffers &buffers,
+             llvm::function_ref<void(mlir::ModuleOp)> addTable) {
   if (Error e = checkForwardShape(config, entry.shape))
     return std::move(e);
   mlir::OwningOpRef<mlir::ModuleOp> module =
@@ -142,6 +267,8 @@ Expected<ArgumentTable> compileEntry(mlir::MLIRContext &context,
   if (failed(lowerForHostCPU(*module, CpuLowering::Fused)))
     return error("lowering the " + entry.name +
                  " entry to the LLVM dialect failed");
+  if (Error e = checkConvention(*module, config, entry))
+    return std::move(e);
 
   auto jit = rt::JitModule::load(*module, {});
   if (!jit)
@@ -163,22 +290,25 @@ Expected<ArgumentTable> compileEntry(mlir::MLIRContext &context,
                    ? buffers.add(*args[i + 1])
                    : buffers.adopt(std::move(
                          prepared->arrays[it - prepared->positions.begin()]));
+    const npy::Array *a = buffers.all()[table[i]];
+    std::vector<int64_t> want(
+        entry.layout.begin() + i * (2 + RETNET_AOT_MAX_RANK),
+        entry.layout.begin() + (i + 1) * (2 + RETNET_AOT_MAX_RANK));
+    if (recordOf(npy::itemSize(a->dtype), a->shape) != want)
+      return error(formatv("weight argument {0} of the {1} entry has shape "
+                           "{2}, not the compiled one",
+                           i, entry.name, npy::shapeString(a->shape)));
   }
   dropPreparer(*module, entry.name);
   // Only the entry and its C interface are the library's: the helpers of
   // both entries' modules must not collide.
-  std::string ciface = "_mlir_ciface_" + entry.name.str();
+  std::string ciface = "_mlir_ciface_" + entry.name;
   for (auto fn : module->getOps<mlir::LLVM::LLVMFuncOp>())
     if (!fn.isExternal() && fn.getName() != entry.name &&
         fn.getName() != ciface)
       fn.setLinkage(mlir::LLVM::Linkage::Internal);
-  if (id) {
-    mlir::OpBuilder b = mlir::OpBuilder::atBlockEnd(module->getBody());
-    mlir::LLVM::GlobalOp::create(b, module->getLoc(), b.getI64Type(),
-                                 /*isConstant=*/true,
-                                 mlir::LLVM::Linkage::External,
-                                 "retnet_model_id", b.getI64IntegerAttr(*id));
-  }
+  if (addTable)
+    addTable(*module);
   if (Error e = emitObject(*module, objectPath))
     return std::move(e);
   return table;
@@ -190,11 +320,12 @@ int64_t alignUp(int64_t n) {
 }
 
 Error writeWeights(StringRef path, int64_t id, const Config &config,
-                   int64_t prefillTokens, ArrayRef<ArgumentTable> tables,
+                   ArrayRef<Entry> entries, ArrayRef<ArgumentTable> tables,
                    const Buffers &buffers) {
   ArrayRef<const npy::Array *> all = buffers.all();
-  std::vector<int64_t> head(
-      RETNET_AOT_HEADER_WORDS + all.size() * RETNET_AOT_BUFFER_WORDS, 0);
+  size_t records =
+      RETNET_AOT_FIXED_WORDS + entries.size() * RETNET_AOT_ENTRY_WORDS;
+  std::vector<int64_t> head(records + all.size() * RETNET_AOT_BUFFER_WORDS, 0);
   int64_t state[RETNET_AOT_STATE_RANK] = {config.layers, 1, config.heads,
                                           config.keyHeadDim(),
                                           config.valueHeadDim()};
@@ -202,12 +333,15 @@ Error writeWeights(StringRef path, int64_t id, const Config &config,
   head[1] = RETNET_AOT_VERSION;
   head[2] = id;
   head[3] = config.vocabSize;
-  head[4] = prefillTokens;
+  head[4] = entries.size();
   std::copy(std::begin(state), std::end(state), head.begin() + 5);
   head[10] = all.size();
-  for (auto [e, table] : llvm::enumerate(tables))
-    std::copy(table.begin(), table.end(),
-              head.begin() + 11 + e * RETNET_AOT_WEIGHT_ARGS);
+  for (auto [e, entry, table] : llvm::enumerate(entries, tables)) {
+    int64_t *r =
+        head.data() + RETNET_AOT_FIXED_WORDS + e * RETNET_AOT_ENTRY_WORDS;
+    r[0] = entry.tokens;
+    std::copy(table.begin(), table.end(), r + 1);
+  }
   int64_t offset = alignUp(head.size() * sizeof(int64_t));
   std::vector<int64_t> offsets;
   for (auto [b, a] : llvm::enumerate(all)) {
@@ -215,8 +349,7 @@ Error writeWeights(StringRef path, int64_t id, const Config &config,
       return error(formatv("weights of rank {0} exceed the artifact format's "
                            "{1}",
                            a->shape.size(), RETNET_AOT_MAX_RANK));
-    int64_t *r =
-        head.data() + RETNET_AOT_HEADER_WORDS + b * RETNET_AOT_BUFFER_WORDS;
+    int64_t *r = head.data() + records + b * RETNET_AOT_BUFFER_WORDS;
     r[0] = npy::itemSize(a->dtype);
     r[1] = a->shape.size();
     std::copy(a->shape.begin(), a->shape.end(), r + 2);
@@ -236,8 +369,11 @@ Error writeWeights(StringRef path, int64_t id, const Config &config,
     os.write(a->data.get(), a->numBytes());
   }
   os.close();
-  if (os.has_error())
-    return error("cannot write '" + path + "': " + os.error().message());
+  if (os.has_error()) {
+    std::error_code ec = os.error();
+    os.clear_error();
+    return error("cannot write '" + path + "': " + ec.message());
+  }
   return Error::success();
 }
 
@@ -280,11 +416,16 @@ Error retnet::writeCpuArtifact(
     mlir::MLIRContext &context, const Config &config, const Weights &weights,
     const ArtifactOptions &options,
     const std::function<void(const Twine &)> &progress) {
-  if (options.prefillTokens < 1)
-    return error("--prefill-tokens must be at least 1");
-  if (options.prefillTokens > RETNET_AOT_MAX_PREFILL_TOKENS)
-    return error(formatv("--prefill-tokens must be at most {0}",
-                         RETNET_AOT_MAX_PREFILL_TOKENS));
+  if (options.prefillTokens.size() >= RETNET_AOT_MAX_ENTRIES)
+    return error(formatv("--prefill-tokens takes at most {0} lengths",
+                         RETNET_AOT_MAX_ENTRIES - 1));
+  for (int64_t tokens : options.prefillTokens) {
+    if (tokens < 1)
+      return error("--prefill-tokens must be at least 1");
+    if (tokens > RETNET_AOT_MAX_PREFILL_TOKENS)
+      return error(formatv("--prefill-tokens must be at most {0}",
+                           RETNET_AOT_MAX_PREFILL_TOKENS));
+  }
   int64_t stateElements = config.layers * config.heads * config.keyHeadDim() *
                           config.valueHeadDim();
   if (stateElements > RETNET_AOT_MAX_STATE_ELEMENTS)
@@ -300,12 +441,24 @@ Error retnet::writeCpuArtifact(
   std::random_device random;
   int64_t id = (int64_t(random()) << 32 | random()) | 1;
 
-  ForwardShape prefill{Form::Chunkwise,         1,
-                       options.prefillTokens,   options.chunk,
-                       /*lastLogitsOnly=*/true, options.weightType};
-  ForwardShape decode{Form::Recurrent,   1, 1, 1, /*lastLogitsOnly=*/false,
-                      options.weightType};
-  Entry entries[] = {{"retnet_prefill", prefill}, {"retnet_decode", decode}};
+  // The prefills, longest first, then the decode step, which takes the
+  // one-token remainders.
+  std::vector<int64_t> lengths = options.prefillTokens;
+  llvm::sort(lengths, std::greater<int64_t>());
+  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+  int64_t state[] = {config.layers, 1, config.heads, config.keyHeadDim(),
+                     config.valueHeadDim()};
+  std::vector<Entry> entries;
+  for (int64_t tokens : lengths)
+    if (tokens > 1)
+      entries.push_back(
+          {"retnet_prefill_" + std::to_string(tokens), tokens,
+           ForwardShape{Form::Chunkwise, 1, tokens, options.chunk,
+                        /*lastLogitsOnly=*/true, options.weightType}});
+  entries.push_back(
+      {"retnet_decode", 1,
+       ForwardShape{Form::Recurrent, 1, 1, 1,
+                    /*lastLogitsOnly=*/false, options.weightType}});
   Buffers buffers;
   std::vector<ArgumentTable> tables;
   std::vector<std::string> objects;
@@ -316,9 +469,14 @@ Error retnet::writeCpuArtifact(
             sys::fs::createTemporaryFile(entry.name, "o", object))
       return error("cannot create a temporary file: " + ec.message());
     removers.push_back(std::make_unique<FileRemover>(object));
-    auto table = compileEntry(
-        context, config, weights, entry,
-        i == 1 ? std::optional<int64_t>(id) : std::nullopt, object, buffers);
+    auto addTable = [&](mlir::ModuleOp module) {
+      defineEntryTable(module, id, config.vocabSize, state, entries);
+    };
+    auto table =
+        compileEntry(context, config, weights, entry, object, buffers,
+                     i + 1 == entries.size()
+                         ? llvm::function_ref<void(mlir::ModuleOp)>(addTable)
+                         : nullptr);
     if (!table)
       return table.takeError();
     tables.push_back(*table);
@@ -336,8 +494,7 @@ Error retnet::writeCpuArtifact(
   if (std::error_code ec = sys::fs::copy_file(options.header, header))
     return error("cannot copy '" + options.header + "' to '" + header +
                  "': " + ec.message());
-  if (Error e = writeWeights(weightsPath, id, config, options.prefillTokens,
-                             tables, buffers))
+  if (Error e = writeWeights(weightsPath, id, config, entries, tables, buffers))
     return e;
   progress(formatv("wrote {0}, {1} and {2}", library, header, weightsPath));
   return Error::success();

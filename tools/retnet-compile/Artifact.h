@@ -17,14 +17,15 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace retnet {
 
 struct ArtifactOptions {
   std::string outDir;
-  /// Tokens per call of the compiled chunkwise prefill; a prompt runs in
-  /// calls of that many tokens, its remainder in decode steps.
-  int64_t prefillTokens = 64;
+  /// Tokens per call of each compiled chunkwise prefill: a prompt runs in
+  /// the longest calls that fit, its remainder in decode steps.
+  std::vector<int64_t> prefillTokens = {512, 64, 8};
   /// Rows per chunk of the chunkwise form.
   int64_t chunk = 64;
   model::WeightType weightType = model::WeightType::F32;

@@ -143,11 +143,12 @@ static cl::opt<Target> target("target", cl::desc("What the artifact runs on"),
                                                     "the build machine's CPU")),
                               cl::init(Target::CPU), cl::cat(driverCategory),
                               cl::sub(buildCmd));
-static cl::opt<int64_t> prefillTokens(
+static cl::list<int64_t> prefillTokens(
     "prefill-tokens",
-    cl::desc("Tokens per call of the compiled prefill: a prompt runs in "
-             "calls of that many tokens, the rest in decode steps"),
-    cl::init(64), cl::cat(driverCategory), cl::sub(buildCmd));
+    cl::desc("Tokens per call of each compiled prefill (default 512,64,8): "
+             "a prompt runs in the longest calls that fit, the rest in "
+             "decode steps"),
+    cl::CommaSeparated, cl::cat(driverCategory), cl::sub(buildCmd));
 static cl::opt<std::string>
     cCompiler("cc", cl::desc("C compiler driver that links the library"),
               cl::init(RETNET_C_COMPILER), cl::cat(driverCategory),
@@ -544,7 +545,8 @@ int build(mlir::MLIRContext &context) {
     return fail(toString(m.takeError()));
   ArtifactOptions options;
   options.outDir = outDir;
-  options.prefillTokens = prefillTokens;
+  if (!prefillTokens.empty())
+    options.prefillTokens.assign(prefillTokens.begin(), prefillTokens.end());
   options.chunk = effectiveChunk(m->config);
   options.weightType = weightsDtype;
   options.cc = cCompiler;

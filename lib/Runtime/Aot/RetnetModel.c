@@ -18,17 +18,24 @@
 
 #define HIDDEN __attribute__((visibility("hidden")))
 
-/* Defined by the compiled code of the same build. */
-extern const int64_t retnet_model_id;
+/* The C interface of a compiled @forward (AotFormat.h). */
+typedef void (*entry_fn)(void *logits, void *tokens, void *w0, void *w1,
+                         void *w2, void *w3, void *w4, void *w5, void *w6,
+                         void *w7, void *w8, void *w9, void *w10, void *w11,
+                         void *w12, void *w13, void *w14, void *w15,
+                         void *state, int64_t position);
 
-#define RETNET_ENTRY(name)                                                     \
-  void name(void *logits, void *tokens, void *w0, void *w1, void *w2,          \
-            void *w3, void *w4, void *w5, void *w6, void *w7, void *w8,        \
-            void *w9, void *w10, void *w11, void *w12, void *w13, void *w14,   \
-            void *w15, void *state, int64_t position)
-extern RETNET_ENTRY(_mlir_ciface_retnet_prefill);
-extern RETNET_ENTRY(_mlir_ciface_retnet_decode);
-typedef RETNET_ENTRY((*entry_fn));
+/* Defined by the compiled code of the same build (AotFormat.h). */
+extern const int64_t retnet_model_id;
+extern const int64_t retnet_model_entry_count;
+/* Vocab size, state shape, then for each entry and weight argument the
+ * element bytes, rank and shape[RETNET_AOT_MAX_RANK] it was compiled for. */
+extern const int64_t retnet_model_layout[];
+#define LAYOUT_WORDS (2 + RETNET_AOT_MAX_RANK)
+extern const struct {
+  int64_t tokens;
+  entry_fn fn;
+} retnet_model_entries[];
 
 /* Compiled code cannot handle a null allocation: like the JIT's runtime,
  * report and stop. */
@@ -78,14 +85,15 @@ static void describe(descriptor *d, void *data, int64_t rank,
 
 struct retnet_model {
   char *file; /* the whole weights file, 64-byte aligned */
-  int64_t vocab, prefill_tokens, position;
+  int64_t vocab, entry_count, max_tokens, position;
   int64_t state_shape[RETNET_AOT_STATE_RANK];
   float *state;
   size_t state_bytes;
-  int64_t *tokens; /* [prefill_tokens] */
+  int64_t *tokens; /* [max_tokens] */
   descriptor *buffers;
   descriptor state_desc;
-  void *args[2][RETNET_AOT_WEIGHT_ARGS];
+  /* The weight arguments of each entry of retnet_model_entries. */
+  void *args[RETNET_AOT_MAX_ENTRIES][RETNET_AOT_WEIGHT_ARGS];
   char error[256];
 };
 
@@ -146,7 +154,7 @@ static char *read_file(const char *path, int64_t *size, char *err,
 static int parse(retnet_model *m, int64_t size, const char *path, char *err,
                  size_t err_size) {
   const int64_t *w = (const int64_t *)m->file;
-  if (size < RETNET_AOT_HEADER_WORDS * 8 || w[0] != RETNET_AOT_MAGIC) {
+  if (size < RETNET_AOT_FIXED_WORDS * 8 || w[0] != RETNET_AOT_MAGIC) {
     set_error(err, err_size, "'%s' is not a retnet-compile weights file", path);
     return -1;
   }
@@ -164,19 +172,34 @@ static int parse(retnet_model *m, int64_t size, const char *path, char *err,
     return -1;
   }
   m->vocab = w[3];
-  m->prefill_tokens = w[4];
+  m->entry_count = w[4];
+  if (m->entry_count != retnet_model_entry_count || m->entry_count < 1 ||
+      m->entry_count > RETNET_AOT_MAX_ENTRIES) {
+    set_error(err, err_size, "'%s': corrupt header", path);
+    return -1;
+  }
   int64_t state_elems = 1;
+  int same = m->vocab == retnet_model_layout[0];
   for (int i = 0; i < RETNET_AOT_STATE_RANK; ++i) {
     m->state_shape[i] = w[5 + i];
+    same &= w[5 + i] == retnet_model_layout[1 + i];
     state_elems = w[5 + i] < 1 ? -1 : checked_mul(state_elems, w[5 + i]);
   }
+  if (!same) {
+    set_error(err, err_size,
+              "'%s' holds a model of another vocabulary or state than this "
+              "library's: use the weights file built with it",
+              path);
+    return -1;
+  }
   int64_t n = w[10];
-  int64_t records = RETNET_AOT_HEADER_WORDS * 8;
+  /* The library's entry count is at most RETNET_AOT_MAX_ENTRIES. */
+  int64_t header =
+      (RETNET_AOT_FIXED_WORDS + m->entry_count * RETNET_AOT_ENTRY_WORDS) * 8;
   int64_t record_bytes = RETNET_AOT_BUFFER_WORDS * 8;
-  if (m->vocab < 1 || m->prefill_tokens < 1 ||
-      m->prefill_tokens > RETNET_AOT_MAX_PREFILL_TOKENS || state_elems < 0 ||
-      state_elems > RETNET_AOT_MAX_STATE_ELEMENTS || n < 1 ||
-      n > (size - records) / record_bytes) {
+  if (m->vocab < 1 || state_elems < 0 ||
+      state_elems > RETNET_AOT_MAX_STATE_ELEMENTS || n < 1 || size < header ||
+      n > (size - header) / record_bytes) {
     set_error(err, err_size, "'%s': corrupt header", path);
     return -1;
   }
@@ -185,10 +208,9 @@ static int parse(retnet_model *m, int64_t size, const char *path, char *err,
     set_error(err, err_size, "out of memory");
     return -1;
   }
-  int64_t data_start = records + n * record_bytes;
+  int64_t data_start = header + n * record_bytes;
   for (int64_t b = 0; b < n; ++b) {
-    const int64_t *r =
-        w + RETNET_AOT_HEADER_WORDS + b * RETNET_AOT_BUFFER_WORDS;
+    const int64_t *r = w + header / 8 + b * RETNET_AOT_BUFFER_WORDS;
     int64_t elem = r[0], rank = r[1];
     int64_t offset = r[2 + RETNET_AOT_MAX_RANK];
     int64_t bytes = r[3 + RETNET_AOT_MAX_RANK];
@@ -196,7 +218,7 @@ static int parse(retnet_model *m, int64_t size, const char *path, char *err,
     if (rank < 0 || rank > RETNET_AOT_MAX_RANK)
       count = -1;
     for (int64_t i = 0; count >= 0 && i < rank; ++i)
-      count = checked_mul(count, r[2 + i]);
+      count = r[2 + i] < 1 ? -1 : checked_mul(count, r[2 + i]);
     if (count < 0 || count != bytes || offset < data_start ||
         offset % RETNET_AOT_ALIGNMENT != 0 || bytes > size - offset) {
       set_error(err, err_size, "'%s': corrupt record of buffer %lld", path,
@@ -205,15 +227,34 @@ static int parse(retnet_model *m, int64_t size, const char *path, char *err,
     }
     describe(&m->buffers[b], m->file + offset, rank, r + 2);
   }
-  for (int e = 0; e < 2; ++e)
+  for (int64_t e = 0; e < m->entry_count; ++e) {
+    const int64_t *r = w + RETNET_AOT_FIXED_WORDS + e * RETNET_AOT_ENTRY_WORDS;
+    if (r[0] != retnet_model_entries[e].tokens) {
+      set_error(err, err_size, "'%s': corrupt entry table", path);
+      return -1;
+    }
     for (int a = 0; a < RETNET_AOT_WEIGHT_ARGS; ++a) {
-      int64_t b = w[11 + e * RETNET_AOT_WEIGHT_ARGS + a];
+      int64_t b = r[1 + a];
       if (b < 0 || b >= n) {
         set_error(err, err_size, "'%s': corrupt argument table", path);
         return -1;
       }
+      /* The buffer must be what the code was compiled for. */
+      const int64_t *have = w + header / 8 + b * RETNET_AOT_BUFFER_WORDS;
+      const int64_t *want = retnet_model_layout + 1 + RETNET_AOT_STATE_RANK +
+                            (e * RETNET_AOT_WEIGHT_ARGS + a) * LAYOUT_WORDS;
+      if (memcmp(have, want, LAYOUT_WORDS * sizeof(int64_t)) != 0) {
+        set_error(err, err_size,
+                  "'%s': buffer %lld does not have the type and shape that "
+                  "entry %lld takes as weight argument %d",
+                  path, (long long)b, (long long)e, a);
+        return -1;
+      }
       m->args[e][a] = &m->buffers[b];
     }
+    if (r[0] > m->max_tokens)
+      m->max_tokens = r[0];
+  }
   m->state_bytes = (size_t)state_elems * 4;
   return 0;
 }
@@ -239,7 +280,7 @@ retnet_model *retnet_model_load(const char *weights_path, char *err,
   m->state = aligned_alloc(RETNET_AOT_ALIGNMENT,
                            (m->state_bytes + RETNET_AOT_ALIGNMENT - 1) /
                                RETNET_AOT_ALIGNMENT * RETNET_AOT_ALIGNMENT);
-  m->tokens = calloc((size_t)m->prefill_tokens, sizeof(int64_t));
+  m->tokens = calloc((size_t)m->max_tokens, sizeof(int64_t));
   if (!m->state || !m->tokens) {
     set_error(err, err_size, "out of memory");
     retnet_model_free(m);
@@ -258,15 +299,15 @@ int64_t retnet_model_position(const retnet_model *m) {
   return m ? m->position : 0;
 }
 
-/* Runs `count` tokens (P for the prefill entry, 1 for decode) from
- * m->tokens; copies the logits into `logits` when it is not null. */
-static void call(retnet_model *m, int prefill, int64_t count, float *logits) {
-  entry_fn entry =
-      prefill ? _mlir_ciface_retnet_prefill : _mlir_ciface_retnet_decode;
+/* Runs entry `e` on its number of tokens from m->tokens; copies the
+ * logits into `logits` when it is not null. */
+static void call(retnet_model *m, int64_t e, float *logits) {
+  entry_fn entry = retnet_model_entries[e].fn;
+  int64_t count = retnet_model_entries[e].tokens;
   int64_t shape[2] = {1, count};
   descriptor tokens, result;
   describe(&tokens, m->tokens, 2, shape);
-  void **w = m->args[prefill ? 0 : 1];
+  void **w = m->args[e];
   entry(&result, &tokens, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8],
         w[9], w[10], w[11], w[12], w[13], w[14], w[15], &m->state_desc,
         m->position);
@@ -297,15 +338,16 @@ int retnet_model_prefill(retnet_model *m, const int64_t *tokens, int64_t count,
       return -1;
     }
   set_error(m->error, sizeof m->error, "%s", "");
-  int64_t done = 0, P = m->prefill_tokens;
-  while (count - done >= P) {
-    memcpy(m->tokens, tokens + done, (size_t)P * sizeof(int64_t));
-    done += P;
-    call(m, 1, P, done == count ? logits : NULL);
-  }
-  for (; done < count; ++done) {
-    m->tokens[0] = tokens[done];
-    call(m, 0, 1, done + 1 == count ? logits : NULL);
+  /* Longest entries first: the one-token decode step takes what is left. */
+  int64_t done = 0;
+  while (done < count) {
+    int64_t e = 0;
+    while (retnet_model_entries[e].tokens > count - done)
+      ++e;
+    int64_t n = retnet_model_entries[e].tokens;
+    memcpy(m->tokens, tokens + done, (size_t)n * sizeof(int64_t));
+    done += n;
+    call(m, e, done == count ? logits : NULL);
   }
   return 0;
 }

@@ -41,6 +41,7 @@ static struct {
   pthread_cond_t wake;
   int threads; /* team size, the forking thread included */
   int requested;
+  _Atomic int started;
   _Atomic uint64_t generation; /* one more per region */
   _Atomic int running;         /* workers still in the current region */
   microtask task;
@@ -129,7 +130,17 @@ static void *worker(void *arg) {
   return NULL;
 }
 
+/* A child of fork() has no workers: its regions run on its one thread. */
+static void after_fork_in_child(void) {
+  pthread_mutex_init(&pool.fork_lock, NULL);
+  pthread_mutex_init(&pool.lock, NULL);
+  pthread_cond_init(&pool.wake, NULL);
+  pool.threads = 1;
+}
+
 static void start_pool(void) {
+  atomic_store(&pool.started, 1);
+  pthread_atfork(NULL, NULL, after_fork_in_child);
   int n = pool.requested;
   const char *env = getenv("RETNET_NUM_THREADS");
   if (n < 1 && env)
@@ -151,7 +162,7 @@ static void start_pool(void) {
 }
 
 int retnet_model_set_threads(int threads) {
-  if (threads < 1 || pool.threads != 0)
+  if (threads < 1 || atomic_load(&pool.started))
     return -1;
   pool.requested = threads;
   return 0;

@@ -12,7 +12,7 @@ The distance to the f32-weight reference is printed and bounded by
 (2L + 1) u, u the 16-bit type's unit roundoff: a first-order estimate.
 With --aot-cc, also `retnet-compile build` (batch 1): the artifact's C API,
 in a C program compiled with that command, prefills the tokens in calls of
---prefill-tokens tokens and decode steps; its logits of the last position
+the --prefill-tokens lengths and decode steps; its logits of the last position
 must be within the same 1e-3. A
 weight rounded to nearest is off by at most u relative, independently of
 the others, so each stage of the residual path (the retention block and the
@@ -87,7 +87,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--aot-cc", help="C compiler command for the artifact's test program")
     ap.add_argument("--aot-program", help="the C source of that program")
-    ap.add_argument("--prefill-tokens", type=int, default=4)
+    ap.add_argument("--prefill-tokens", default="4", help="lengths, comma-separated")
     a = ap.parse_args()
 
     cfg = CONFIGS[a.config]
@@ -136,7 +136,7 @@ def main():
     if a.aot_cc:
         art = os.path.join(a.work, "artifact")
         subprocess.run(["retnet-compile", "build", "--model", model, "--target", "cpu",
-                        "--prefill-tokens", str(a.prefill_tokens), "-o", art,
+                        "--prefill-tokens", a.prefill_tokens, "-o", art,
                         "--weights-dtype", a.weights_dtype], check=True)
         program = os.path.join(a.work, "aot-generate")
         subprocess.run(a.aot_cc.split() + [a.aot_program, "-I" + art, "-L" + art,
@@ -148,7 +148,7 @@ def main():
         last = want[0, -1]
         rel = np.max(np.abs(got - last)) / np.max(np.abs(last)) if got.shape == last.shape else np.inf
         ok = ok and rel <= 1e-3
-        print("%s: artifact (prefill calls of %d tokens) last logits rel err %.2e"
+        print("%s: artifact (prefill calls of %s tokens) last logits rel err %.2e"
               % ("ok" if rel <= 1e-3 else "FAIL", a.prefill_tokens, rel))
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

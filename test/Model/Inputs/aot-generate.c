@@ -6,7 +6,8 @@
  * With a fourth argument it prints the prompt's last logits instead, one
  * per line. The environment variable THREADS, when set, is given to
  * retnet_model_set_threads first. Errors of the C API are printed and exit
- * with status 1. */
+ * with status 1. After generating it resets the model and checks that the
+ * prompt gives the same first token. */
 #include "retnet_model.h"
 
 #include <stdio.h>
@@ -45,6 +46,7 @@ int main(int argc, char **argv) {
   int64_t vocab = retnet_model_vocab_size(m);
   float *logits = malloc(sizeof(float) * vocab);
   int status = 0;
+  int64_t first = -1;
   if (retnet_model_prefill(m, prompt, count, logits) != 0) {
     fprintf(stderr, "aot-generate: %s\n", retnet_model_error(m));
     status = 1;
@@ -52,7 +54,7 @@ int main(int argc, char **argv) {
     for (int64_t i = 0; i < vocab; ++i)
       printf("%.9g\n", logits[i]);
   } else {
-    int64_t next = argmax(logits, vocab);
+    int64_t next = first = argmax(logits, vocab);
     printf("tokens: %lld", (long long)next);
     for (int64_t i = 1; i < steps && status == 0; ++i) {
       if (retnet_model_decode(m, next, logits) != 0) {
@@ -64,6 +66,17 @@ int main(int argc, char **argv) {
       printf(" %lld", (long long)next);
     }
     printf("\n");
+  }
+  /* After a reset the prompt gives the same first token again. */
+  if (status == 0 && argc == 4) {
+    int64_t position = retnet_model_position(m);
+    retnet_model_reset(m);
+    if (position != count + steps - 1 || retnet_model_position(m) != 0 ||
+        retnet_model_prefill(m, prompt, count, logits) != 0 ||
+        argmax(logits, vocab) != first) {
+      fprintf(stderr, "aot-generate: reset did not restart the sequence\n");
+      status = 1;
+    }
   }
   /* The pool has started: its size is fixed now. */
   if (status == 0 && retnet_model_set_threads(1) != -1) {
