@@ -111,7 +111,7 @@ Error emitObject(mlir::ModuleOp module, StringRef path) {
 /// and its C interface once the weights have been prepared with them.
 void dropPreparer(mlir::ModuleOp module, StringRef name) {
   mlir::SymbolTable symbols(module);
-  for (StringRef fn : {name, StringRef("_mlir_ciface_" + name.str())}) {
+  for (const std::string &fn : {name.str(), "_mlir_ciface_" + name.str()}) {
     auto entry = symbols.lookup<mlir::LLVM::LLVMFuncOp>(fn);
     if (!entry)
       continue;
