@@ -59,6 +59,21 @@ aot_cc = config.c_compiler
 if config.retnet_sanitize.upper() in ("ON", "1", "TRUE", "YES"):
     aot_cc += " -fsanitize=address,undefined -fno-sanitize=vptr"
 config.substitutions.append(("%aot_cc", aot_cc))
+# An x86 feature of the artifacts' load-time check that this CPU lacks
+# (LLVM's name; /proc/cpuinfo's in the pair): sse4a is AMD's only,
+# avx512fp16 Intel's only, so one of them is missing on any x86 host.
+try:
+    with open("/proc/cpuinfo") as f:
+        cpu_flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), [])
+except OSError:
+    cpu_flags = []
+for llvm_name, cpuinfo_name in (("sse4a", "sse4a"),
+                                ("avx512fp16", "avx512_fp16")):
+    if cpu_flags and cpuinfo_name not in cpu_flags:
+        config.available_features.add("missing-cpu-feature")
+        config.substitutions.append(("%missing_cpu_feature", llvm_name))
+        break
 if config.cuda_toolkit and os.path.exists(os.path.join(config.cuda_toolkit, "bin", "ptxas")):
     config.available_features.add("ptxas")
     config.substitutions.append(("%cuda_toolkit", config.cuda_toolkit))

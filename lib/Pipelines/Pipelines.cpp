@@ -196,11 +196,14 @@ void retnet::buildRetentionFusedToLLVMPipeline(
   addLoweringToLLVM(pm);
 }
 
-LogicalResult retnet::lowerForHostCPU(ModuleOp module, CpuLowering lowering) {
+LogicalResult retnet::lowerForHostCPU(ModuleOp module, CpuLowering lowering,
+                                      int64_t registerRows) {
   PassManager pm(module.getContext());
-  if (lowering == CpuLowering::Fused)
-    buildRetentionFusedToLLVMPipeline(pm, FusedPipelineOptions());
-  else
+  if (lowering == CpuLowering::Fused) {
+    FusedPipelineOptions options;
+    options.registerRows = registerRows;
+    buildRetentionFusedToLLVMPipeline(pm, options);
+  } else
     buildRetentionToLLVMPipeline(pm);
   return pm.run(module);
 }

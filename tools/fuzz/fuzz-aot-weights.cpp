@@ -26,6 +26,8 @@ struct Entry {
 };
 extern "C" const int64_t retnet_model_id = 0x5eed;
 extern "C" const int64_t retnet_model_entry_count = 2;
+// Code that needs no CPU feature: loads fail only on the weights file.
+extern "C" const char retnet_model_cpu_features[] = "";
 extern "C" const Entry retnet_model_entries[] = {{2, neverCalled},
                                                  {1, neverCalled}};
 // Vocab 4, state [1, 1, 2, 2, 2]; entry e's argument i is buffer (e + i) % 2:

@@ -2,6 +2,7 @@
 
 #include "Artifact.h"
 
+#include "retnet/Codegen/CPU/Tiling.h"
 #include "retnet/Model/ModelBuilder.h"
 #include "retnet/Pipelines/Pipelines.h"
 #include "retnet/Runtime/AotFormat.h"
@@ -18,12 +19,15 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <array>
@@ -67,22 +71,81 @@ private:
   std::vector<const npy::Array *> buffers;
 };
 
-/// The optimised object code of `module` (LLVM dialect) for the host CPU,
+/// The CPU an artifact's code is compiled for.
+struct CodeTarget {
+  orc::JITTargetMachineBuilder machine;
+  /// The features of RETNET_AOT_X86_FEATURES it has, comma-separated.
+  std::string checkedFeatures;
+  /// Register block rows of the fused pipeline for it.
+  int64_t registerRows;
+};
+
+/// The host CPU, or `cpu` with `features` added or removed, checked against
+/// what LLVM knows of the host's target.
+Expected<CodeTarget> codeTarget(StringRef cpu, ArrayRef<std::string> features) {
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  auto machine = orc::JITTargetMachineBuilder::detectHost();
+  if (!machine)
+    return machine.takeError();
+  const Triple &triple = machine->getTargetTriple();
+  std::string message;
+  const llvm::Target *target = TargetRegistry::lookupTarget(triple, message);
+  if (!target)
+    return error(message);
+  if (!cpu.empty()) {
+    machine->setCPU(cpu.str());
+    machine->getFeatures() = SubtargetFeatures();
+  }
+  std::unique_ptr<MCSubtargetInfo> known(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!known)
+    return error("no subtarget information for " + triple.str());
+  if (!cpu.empty() && !known->isCPUStringValid(cpu))
+    return error("--mcpu: '" + cpu + "' is not a CPU of " +
+                 triple.getArchName() + " that LLVM knows");
+  for (const std::string &f : features) {
+    StringRef name = StringRef(f).drop_front(1);
+    if ((f.empty() || (f[0] != '+' && f[0] != '-')) ||
+        !llvm::any_of(
+            known->getAllProcessorFeatures(),
+            [&](const SubtargetFeatureKV &kv) { return name == kv.Key; }))
+      return error("--mattr: '" + f + "' is not +FEATURE or -FEATURE with " +
+                   "a feature of " + triple.getArchName() + " that LLVM knows");
+  }
+  machine->addFeatures(features);
+  std::unique_ptr<MCSubtargetInfo> chosen(target->createMCSubtargetInfo(
+      triple, machine->getCPU(), machine->getFeatures().getString()));
+  CodeTarget result{std::move(*machine), "", 0};
+  if (triple.isX86()) {
+#define RETNET_NAME(NAME, ...)                                                 \
+  if (chosen->checkFeatures("+" NAME))                                         \
+    result.checkedFeatures += std::string(",") + NAME;
+    RETNET_AOT_X86_FEATURES(RETNET_NAME)
+#undef RETNET_NAME
+    if (!result.checkedFeatures.empty())
+      result.checkedFeatures.erase(0, 1);
+  }
+  result.registerRows =
+      cpu::registerRowsFor(triple.isX86() && chosen->checkFeatures("+avx512f"));
+  return result;
+}
+
+/// The optimised object code of `module` (LLVM dialect) for `target`,
 /// position-independent for a shared library.
-Error emitObject(mlir::ModuleOp module, StringRef path) {
+Error emitObject(mlir::ModuleOp module, const CodeTarget &target,
+                 StringRef path) {
   LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> ir =
       mlir::translateModuleToLLVMIR(module, llvmContext, "retnet_model");
   if (!ir)
     return error("translating the model to LLVM IR failed");
-  auto builder = orc::JITTargetMachineBuilder::detectHost();
-  if (!builder)
-    return builder.takeError();
-  builder->setRelocationModel(Reloc::PIC_);
+  orc::JITTargetMachineBuilder builder = target.machine;
+  builder.setRelocationModel(Reloc::PIC_);
   // The JIT's default is the large code model; a library wants the small.
-  builder->setCodeModel(CodeModel::Small);
-  builder->setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
-  auto machine = builder->createTargetMachine();
+  builder.setCodeModel(CodeModel::Small);
+  builder.setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
+  auto machine = builder.createTargetMachine();
   if (!machine)
     return machine.takeError();
   ir->setDataLayout((*machine)->createDataLayout());
@@ -145,11 +208,13 @@ std::vector<int64_t> recordOf(int64_t elementBytes, ArrayRef<int64_t> shape) {
   return r;
 }
 
-/// Defines the library's retnet_model_id, retnet_model_entry_count and
-/// retnet_model_entries (AotFormat.h) in `module`, which holds one of the
-/// entries; the others are declared (only their addresses are taken).
+/// Defines the library's retnet_model_id, retnet_model_entry_count,
+/// retnet_model_cpu_features and retnet_model_entries (AotFormat.h) in
+/// `module`, which holds one of the entries; the others are declared (only
+/// their addresses are taken).
 void defineEntryTable(mlir::ModuleOp module, int64_t id, int64_t vocab,
-                      ArrayRef<int64_t> state, ArrayRef<Entry> entries) {
+                      ArrayRef<int64_t> state, ArrayRef<Entry> entries,
+                      StringRef cpuFeatures) {
   namespace LLVM = mlir::LLVM;
   mlir::MLIRContext *ctx = module.getContext();
   mlir::Location loc = module.getLoc();
@@ -168,6 +233,11 @@ void defineEntryTable(mlir::ModuleOp module, int64_t id, int64_t vocab,
   LLVM::GlobalOp::create(b, loc, i64, /*isConstant=*/true,
                          LLVM::Linkage::External, "retnet_model_entry_count",
                          b.getI64IntegerAttr(entries.size()));
+  std::string features = (cpuFeatures + Twine('\0')).str();
+  LLVM::GlobalOp::create(
+      b, loc, LLVM::LLVMArrayType::get(b.getI8Type(), features.size()),
+      /*isConstant=*/true, LLVM::Linkage::External, "retnet_model_cpu_features",
+      b.getStringAttr(features));
   // The weights file must match what the code was compiled for.
   std::vector<int64_t> layout = {vocab};
   llvm::append_range(layout, state);
@@ -254,8 +324,8 @@ Error checkConvention(mlir::ModuleOp module, const Config &config,
 /// adds the entry table to the module first.
 Expected<ArgumentTable>
 compileEntry(mlir::MLIRContext &context, const Config &config,
-             const Weights &weights, Entry &entry, StringRef objectPath,
-             Buffers &buffers,
+             const Weights &weights, const CodeTarget &target, Entry &entry,
+             StringRef objectPath, Buffers &buffers,
              llvm::function_ref<void(mlir::ModuleOp)> addTable) {
   if (Error e = checkForwardShape(config, entry.shape))
     return std::move(e);
@@ -264,7 +334,7 @@ compileEntry(mlir::MLIRContext &context, const Config &config,
   mlir::SymbolTable symbols(*module);
   if (failed(symbols.rename(symbols.lookup("forward"), entry.name)))
     return error("cannot name the " + entry.name + " entry");
-  if (failed(lowerForHostCPU(*module, CpuLowering::Fused)))
+  if (failed(lowerForHostCPU(*module, CpuLowering::Fused, target.registerRows)))
     return error("lowering the " + entry.name +
                  " entry to the LLVM dialect failed");
   if (Error e = checkConvention(*module, config, entry))
@@ -309,7 +379,7 @@ compileEntry(mlir::MLIRContext &context, const Config &config,
       fn.setLinkage(mlir::LLVM::Linkage::Internal);
   if (addTable)
     addTable(*module);
-  if (Error e = emitObject(*module, objectPath))
+  if (Error e = emitObject(*module, target, objectPath))
     return std::move(e);
   return table;
 }
@@ -432,6 +502,9 @@ Error retnet::writeCpuArtifact(
     return error(formatv("the model's state of {0} elements exceeds the "
                          "artifact runtime's {1}",
                          stateElements, RETNET_AOT_MAX_STATE_ELEMENTS));
+  Expected<CodeTarget> target = codeTarget(options.cpu, options.features);
+  if (!target)
+    return target.takeError();
   Expected<std::string> cc = findCompiler(options.cc);
   if (!cc)
     return cc.takeError();
@@ -470,10 +543,11 @@ Error retnet::writeCpuArtifact(
       return error("cannot create a temporary file: " + ec.message());
     removers.push_back(std::make_unique<FileRemover>(object));
     auto addTable = [&](mlir::ModuleOp module) {
-      defineEntryTable(module, id, config.vocabSize, state, entries);
+      defineEntryTable(module, id, config.vocabSize, state, entries,
+                       target->checkedFeatures);
     };
     auto table =
-        compileEntry(context, config, weights, entry, object, buffers,
+        compileEntry(context, config, weights, *target, entry, object, buffers,
                      i + 1 == entries.size()
                          ? llvm::function_ref<void(mlir::ModuleOp)>(addTable)
                          : nullptr);

@@ -29,13 +29,18 @@ struct ArtifactOptions {
   /// Rows per chunk of the chunkwise form.
   int64_t chunk = 64;
   model::WeightType weightType = model::WeightType::F32;
+  /// The CPU the code is compiled for (LLVM's name; empty: the build
+  /// machine's) and features added or removed ("+avx2,-avx512f").
+  std::string cpu;
+  std::vector<std::string> features;
   /// The C compiler driver that links the shared library.
   std::string cc;
   /// The C runtime archive and the header of its API.
   std::string runtimeArchive, header;
 };
 
-/// Compiles the prefill and decode entries for the host CPU (parallel tiles
+/// Compiles the prefill and decode entries for the host CPU or the one
+/// `options` names (parallel tiles
 /// run on the artifact runtime's threads, lib/Runtime/Aot/Threads.c),
 /// prepares the weights as they take them, and writes the artifact.
 /// `progress` reports each step.

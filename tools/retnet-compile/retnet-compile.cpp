@@ -138,17 +138,26 @@ static cl::opt<std::string> outDir("o", cl::desc("Output directory"),
                                    cl::cat(driverCategory), cl::sub(initCmd),
                                    cl::sub(buildCmd));
 enum class Target { CPU };
-static cl::opt<Target> target("target", cl::desc("What the artifact runs on"),
-                              cl::values(clEnumValN(Target::CPU, "cpu",
-                                                    "the build machine's CPU")),
-                              cl::init(Target::CPU), cl::cat(driverCategory),
-                              cl::sub(buildCmd));
+static cl::opt<Target>
+    target("target", cl::desc("What the artifact runs on"),
+           cl::values(clEnumValN(Target::CPU, "cpu",
+                                 "a CPU: the build machine's or --mcpu's")),
+           cl::init(Target::CPU), cl::cat(driverCategory), cl::sub(buildCmd));
 static cl::list<int64_t> prefillTokens(
     "prefill-tokens",
     cl::desc("Tokens per call of each compiled prefill (default 512,64,8): "
              "a prompt runs in the longest calls that fit, the rest in "
              "decode steps"),
     cl::CommaSeparated, cl::cat(driverCategory), cl::sub(buildCmd));
+static cl::opt<std::string>
+    mcpu("mcpu",
+         cl::desc("CPU the library's code is for, as LLVM names it (default: "
+                  "the build machine's; e.g. x86-64-v3 for any AVX2 CPU)"),
+         cl::cat(driverCategory), cl::sub(buildCmd));
+static cl::list<std::string>
+    mattr("mattr",
+          cl::desc("CPU features added (+avx512f) or removed (-avx512f)"),
+          cl::CommaSeparated, cl::cat(driverCategory), cl::sub(buildCmd));
 static cl::opt<std::string>
     cCompiler("cc", cl::desc("C compiler driver that links the library"),
               cl::init(RETNET_C_COMPILER), cl::cat(driverCategory),
@@ -549,6 +558,8 @@ int build(mlir::MLIRContext &context) {
     options.prefillTokens.assign(prefillTokens.begin(), prefillTokens.end());
   options.chunk = effectiveChunk(m->config);
   options.weightType = weightsDtype;
+  options.cpu = mcpu;
+  options.features.assign(mattr.begin(), mattr.end());
   options.cc = cCompiler;
   options.runtimeArchive = RETNET_AOT_RUNTIME;
   options.header = RETNET_AOT_HEADER;

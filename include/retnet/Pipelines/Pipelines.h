@@ -98,9 +98,10 @@ enum class CpuLowering { Reference, Fused };
 /// Lowers `module` in place to the LLVM dialect for the host CPU with
 /// retention-to-llvm (Reference) or retention-fused-to-llvm (Fused). On
 /// failure the diagnostics have been emitted (e.g. the op that violates the
-/// output contract).
-mlir::LogicalResult lowerForHostCPU(mlir::ModuleOp module,
-                                    CpuLowering lowering);
+/// output contract). `registerRows` sets the fused pipeline's register
+/// blocks for another CPU than the host (0: the host's).
+mlir::LogicalResult lowerForHostCPU(mlir::ModuleOp module, CpuLowering lowering,
+                                    int64_t registerRows = 0);
 
 /// What parsing and lowering through the CPU pipelines needs: every
 /// upstream dialect and extension, and the retention dialect.

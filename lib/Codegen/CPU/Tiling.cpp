@@ -6,5 +6,5 @@
 #include "llvm/TargetParser/Host.h"
 
 int64_t retnet::cpu::hostRegisterRows() {
-  return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 16 : kRegisterRows;
+  return registerRowsFor(llvm::sys::getHostCPUFeatures().lookup("avx512f"));
 }

@@ -11,6 +11,9 @@
 #include "retnet/Runtime/AotFormat.h"
 #include "retnet/Runtime/retnet_model.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,7 @@ typedef void (*entry_fn)(void *logits, void *tokens, void *w0, void *w1,
 /* Defined by the compiled code of the same build (AotFormat.h). */
 extern const int64_t retnet_model_id;
 extern const int64_t retnet_model_entry_count;
+extern const char retnet_model_cpu_features[];
 /* Vocab size, state shape, then for each entry and weight argument the
  * element bytes, rank and shape[RETNET_AOT_MAX_RANK] it was compiled for. */
 extern const int64_t retnet_model_layout[];
@@ -259,9 +263,60 @@ static int parse(retnet_model *m, int64_t size, const char *path, char *err,
   return 0;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+/* Whether this CPU and its OS provide the x86 feature `name` (of
+ * RETNET_AOT_X86_FEATURES); -1 when the table does not know it. */
+static int cpu_has(const char *name, size_t length) {
+  unsigned xcr0 = 0, regs[4];
+  if (__get_cpuid(1, &regs[0], &regs[1], &regs[2], &regs[3]) &&
+      (regs[2] & (1u << 27))) { /* OSXSAVE: XGETBV is available */
+    unsigned hi;
+    __asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(hi) : "c"(0));
+  }
+  const unsigned states[3] = {0, 0x6, 0xe6};
+#define RETNET_CHECK(NAME, LEAF, SUB, REG, BIT, STATE)                         \
+  if (length == sizeof(NAME) - 1 && strncmp(name, NAME, length) == 0)          \
+    return __get_cpuid_count(LEAF, SUB, &regs[0], &regs[1], &regs[2],          \
+                             &regs[3]) &&                                      \
+           (regs[REG] >> BIT & 1) && (xcr0 & states[STATE]) == states[STATE];
+  RETNET_AOT_X86_FEATURES(RETNET_CHECK)
+#undef RETNET_CHECK
+  return -1;
+}
+#else
+static int cpu_has(const char *name, size_t length) {
+  (void)name;
+  (void)length;
+  return -1;
+}
+#endif
+
+/* 0 when this CPU has every feature the library's code was compiled for;
+ * otherwise sets the error and returns -1. */
+static int check_cpu(char *err, size_t err_size) {
+  for (const char *p = retnet_model_cpu_features; *p;) {
+    size_t length = strcspn(p, ",");
+    int has = cpu_has(p, length);
+    if (has != 1) {
+      set_error(err, err_size,
+                has < 0 ? "the library needs the CPU feature '%.*s', which "
+                          "this runtime cannot check"
+                        : "the library's code needs the CPU feature '%.*s', "
+                          "which this CPU lacks (build the model for this "
+                          "CPU, or with --mcpu naming an older one)",
+                (int)length, p);
+      return -1;
+    }
+    p += length + (p[length] == ',');
+  }
+  return 0;
+}
+
 retnet_model *retnet_model_load(const char *weights_path, char *err,
                                 size_t err_size) {
   set_error(err, err_size, "%s", "");
+  if (check_cpu(err, err_size) != 0)
+    return NULL;
   if (!weights_path) {
     set_error(err, err_size, "no weights file given");
     return NULL;

@@ -32,6 +32,10 @@ inline constexpr int64_t kMinTaskWork = 16384;
 /// vector registers (16 accumulators then keep its two FMA ports busy
 /// through their latency), kRegisterRows otherwise.
 int64_t hostRegisterRows();
+/// Register block rows for a CPU with (or without) AVX-512.
+inline int64_t registerRowsFor(bool avx512) {
+  return avx512 ? 16 : kRegisterRows;
+}
 
 /// The largest divisor of `n` that is at most `cap` (at least 1).
 inline int64_t largestDivisorUpTo(int64_t n, int64_t cap) {
