@@ -12,6 +12,9 @@ Measurements (same inputs for both builds):
               value = ffn = 864, 2 heads, 6 layers, vocab 32000, random
               weights), 512-token prompt: prefill tokens/s
   decode      the same run: decode ms/token over 64 steps
+  run         retnet-compile run on the same model, 2048 tokens (logits for
+              every position: the output projection onto the vocabulary
+              dominates): seconds
 This is a benchmark, not a test.
 """
 import argparse
@@ -59,6 +62,14 @@ def generate(build, model, prompt):
     return prefill, decode
 
 
+def run_s(build, model, tokens, work):
+    out = subprocess.run(
+        [os.path.join(build, "bin", "retnet-compile"), "run", "--model", model,
+         "--tokens", tokens, "--logits", os.path.join(work, "logits.npy")],
+        check=True, capture_output=True, text=True).stderr
+    return float(re.search(r"ran \d+ token\(s\) in ([0-9.]+) s", out).group(1))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,17 +92,21 @@ def main():
                         os.path.join(work, "base.json"), "--seed", "0", "-o", model],
                        check=True, capture_output=True)
         prompt = ",".join(str(t) for t in rng.integers(0, BASE["vocab_size"], 512))
-        results = {"a": {"retention": [], "prefill": [], "decode": []},
-                   "b": {"retention": [], "prefill": [], "decode": []}}
+        tokens = os.path.join(work, "tokens2048.npy")
+        np.save(tokens, rng.integers(0, BASE["vocab_size"], (1, 2048)).astype(np.int64))
+        results = {key: {"retention": [], "prefill": [], "decode": [], "run": []}
+                   for key in "ab"}
         for _ in range(args.rounds):
             for key, build in (("a", args.a), ("b", args.b)):
                 results[key]["retention"].append(retention_ms(build, work))
                 prefill, decode = generate(build, model, prompt)
                 results[key]["prefill"].append(prefill)
                 results[key]["decode"].append(decode)
+                results[key]["run"].append(run_s(build, model, tokens, work))
     print("| measurement | A | B | B / A |")
     print("|---|---|---|---|")
-    for what, unit in (("retention", "ms"), ("prefill", "tok/s"), ("decode", "ms/token")):
+    for what, unit in (("retention", "ms"), ("prefill", "tok/s"), ("decode", "ms/token"),
+                       ("run", "s")):
         a = statistics.median(results["a"][what])
         b = statistics.median(results["b"][what])
         print("| %s (%s) | %.2f | %.2f | %.3f |" % (what, unit, a, b, b / a))

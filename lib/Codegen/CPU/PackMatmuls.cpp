@@ -176,7 +176,11 @@ struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
 
     // Tasks: row tiles of up to row-tile rows x groups of panels, about
     // `tasks` of them.
-    int64_t mt = largestDivisorUpTo(M, options.rowTile);
+    int64_t K = cast<RankedTensorType>(a.getType()).getDimSize(1);
+    int64_t bBytes = N * K * bElementType.getWidth() / 8;
+    int64_t mt = largestDivisorUpTo(M, bBytes > options.cachedWeightBytes
+                                           ? options.streamedRowTile
+                                           : options.rowTile);
     int64_t rowTiles = M / mt;
     int64_t groups =
         std::max<int64_t>(1, (options.tasks + rowTiles - 1) / rowTiles);
@@ -221,14 +225,16 @@ struct PackMatmulsPass
     : retnet::cpu::impl::PackMatmulsPassBase<PackMatmulsPass> {
   using PackMatmulsPassBase::PackMatmulsPassBase;
   void runOnOperation() override {
-    if (panelWidth < 1 || rowTile < 1 || tasks < 1) {
+    if (panelWidth < 1 || rowTile < 1 || streamedRowTile < 1 || tasks < 1 ||
+        cachedWeightBytes < 0) {
       getOperation().emitError(
-          "retnet-cpu-pack-matmuls: panel-width, row-tile and tasks must be "
-          "at least 1");
+          "retnet-cpu-pack-matmuls: panel-width, row-tile, streamed-row-tile "
+          "and tasks must be at least 1, cached-weight-bytes at least 0");
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populatePackMatmulsPatterns(patterns, {panelWidth, rowTile, tasks});
+    populatePackMatmulsPatterns(patterns, {panelWidth, rowTile, streamedRowTile,
+                                           cachedWeightBytes, tasks});
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

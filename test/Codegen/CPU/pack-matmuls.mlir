@@ -1,5 +1,7 @@
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls))' | FileCheck %s
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 tasks=8}))' | FileCheck %s --check-prefix=SMALL
+// RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 streamed-row-tile=4 cached-weight-bytes=767 tasks=8}))' | FileCheck %s --check-prefix=STREAMED
+// RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 streamed-row-tile=4 cached-weight-bytes=768 tasks=8}))' | FileCheck %s --check-prefix=SMALL
 
 #mk = affine_map<(m, n, k) -> (m, k)>
 #nk = affine_map<(m, n, k) -> (n, k)>
@@ -54,6 +56,11 @@ func.func @stacked_layer(%x: tensor<8x32xf32>, %w: tensor<3x64x32xf32>,
 // SMALL-LABEL: func.func @computed_b(
 //       SMALL:   linalg.pack {{.*}} inner_tiles = [4] {{.*}} -> tensor<6x8x4xf32>
 //       SMALL:   scf.forall ({{.*}}) = (0, 0) to (4, 6) step (2, 2)
+
+// A B of more bytes than cached-weight-bytes (8 x 24 f32: 768) is streamed:
+// tasks of up to streamed-row-tile rows.
+// STREAMED-LABEL: func.func @computed_b(
+//       STREAMED:   scf.forall ({{.*}}) = (0, 0) to (4, 6) step (4, 1)
 func.func @computed_b(%x: tensor<4x8xf32>, %b: tensor<8x24xf32>,
                       %c: tensor<4x24xf32>) -> tensor<4x24xf32> {
   %b2 = arith.addf %b, %b : tensor<8x24xf32>

@@ -17,7 +17,11 @@ def PackMatmulsPass : Pass<"retnet-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
     each element it reads (`arith.extf`), as `linalg.matmul` does. The
     product is a `linalg.generic` marked for
     `retnet-vectorize-contractions`, tiled with `scf.forall` into tasks of
-    up to `row-tile` rows and a group of panels, about `tasks` of them.
+    up to `row-tile` rows and a group of panels, about `tasks` of them. A B
+    of more than `cached-weight-bytes` (an output projection onto a large
+    vocabulary), which each task streams from memory rather than from the
+    cache, gets tasks of up to `streamed-row-tile` rows: B is read once per
+    row tile, so fewer, taller tiles read it fewer times.
 
     When B is a function argument or a slice of one (a layer of stacked
     weights), the argument is packed once at function entry, where
@@ -29,6 +33,12 @@ def PackMatmulsPass : Pass<"retnet-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
            "Widest panel of a packed B operand (a power of two)">,
     Option<"rowTile", "row-tile", "int64_t", "::retnet::cpu::kTaskRows",
            "Most rows of A per task">,
+    Option<"streamedRowTile", "streamed-row-tile", "int64_t",
+           "::retnet::cpu::kStreamedTaskRows",
+           "Most rows of A per task when B exceeds cached-weight-bytes">,
+    Option<"cachedWeightBytes", "cached-weight-bytes", "int64_t",
+           "::retnet::cpu::kCachedWeightBytes",
+           "Largest B that tasks of row-tile rows read from the cache">,
     Option<"tasks", "tasks", "int64_t", "::retnet::cpu::kTasks",
            "About how many tasks a product is split into">,
   ];

@@ -21,6 +21,11 @@ inline constexpr int64_t kRegisterCols = 16;
 /// for all of its row blocks, instead of streaming the whole weight from L3
 /// once per register block of rows.
 inline constexpr int64_t kTaskRows = 64;
+/// Most rows of A a task covers when its B (over kCachedWeightBytes) comes
+/// from memory: B is read once per row tile, and 256 rows of A (512 KiB at
+/// K = 512) still stay in L2 while the task's panels go by.
+inline constexpr int64_t kStreamedTaskRows = 256;
+inline constexpr int64_t kCachedWeightBytes = int64_t(16) << 20;
 /// Independent tasks a matrix product is split into for the worker threads.
 inline constexpr int64_t kTasks = 16;
 
