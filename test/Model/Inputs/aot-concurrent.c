@@ -9,6 +9,7 @@
  * tokens of the sequential one (whichever thread gets the pool, the other
  * runs its tiles alone: same arithmetic, same tokens). Prints
  * "concurrent: ROUNDS rounds equal" or what differed, exit status 1. */
+#include "argmax.h"
 #include "retnet_model.h"
 
 #include <pthread.h>
@@ -27,14 +28,6 @@ struct job {
   pthread_barrier_t *start;
   int failed;
 };
-
-static int64_t argmax(const float *row, int64_t n) {
-  int64_t best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (row[i] > row[best])
-      best = i;
-  return best;
-}
 
 /* Greedy generation of job->steps tokens from a reset model. */
 static void *generate(void *arg) {

@@ -8,19 +8,12 @@
  * retnet_model_set_threads first. Errors of the C API are printed and exit
  * with status 1. After generating it resets the model and checks that the
  * prompt gives the same first token. */
+#include "argmax.h"
 #include "retnet_model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int64_t argmax(const float *row, int64_t n) {
-  int64_t best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (row[i] > row[best])
-      best = i;
-  return best;
-}
 
 int main(int argc, char **argv) {
   if (argc < 4) {
