@@ -103,16 +103,20 @@ void addLoweringToLLVM(OpPassManager &pm,
 /// tasks, the packing of arguments moved into a function run once, the
 /// other large ops in tasks too, the register-blocked vector kernels and
 /// exp and erf as vectorisable polynomials.
-void addCpuCodegen(OpPassManager &pm, int64_t registerRows) {
-  pm.addNestedPass<func::FuncOp>(retnet::cpu::createPackMatmulsPass());
+void addCpuCodegen(OpPassManager &pm, int64_t registerRows,
+                   int64_t registerCols) {
+  retnet::cpu::RegisterBlock host = retnet::cpu::hostRegisterBlock();
+  retnet::cpu::VectorizeContractionsPassOptions blocks;
+  blocks.blockRows = registerRows != 0 ? registerRows : host.rows;
+  blocks.blockCols = registerCols != 0 ? registerCols : host.cols;
+  retnet::cpu::PackMatmulsPassOptions packing;
+  packing.panelWidth = blocks.blockCols;
+  pm.addNestedPass<func::FuncOp>(retnet::cpu::createPackMatmulsPass(packing));
   pm.addPass(createCSEPass());
   pm.addPass(retnet::cpu::createPrepareWeightsPass());
   pm.addPass(retnet::cpu::createLowerPacksPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(retnet::cpu::createTileIntoTasksPass());
-  retnet::cpu::VectorizeContractionsPassOptions blocks;
-  blocks.blockRows =
-      registerRows != 0 ? registerRows : retnet::cpu::hostRegisterRows();
   pm.addPass(retnet::cpu::createVectorizeContractionsPass(blocks));
   pm.addPass(retnet::cpu::createApproximateMathPass());
 }
@@ -183,7 +187,7 @@ void retnet::buildRetentionFusedToLinalgPipeline(
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createRetentionFuseDecayPass());
   pm.addPass(createCanonicalizerPass());
-  addCpuCodegen(pm, options.registerRows);
+  addCpuCodegen(pm, options.registerRows, options.registerCols);
 }
 
 void retnet::buildRetentionFusedToLLVMPipeline(
@@ -197,11 +201,13 @@ void retnet::buildRetentionFusedToLLVMPipeline(
 }
 
 LogicalResult retnet::lowerForHostCPU(ModuleOp module, CpuLowering lowering,
-                                      int64_t registerRows) {
+                                      int64_t registerRows,
+                                      int64_t registerCols) {
   PassManager pm(module.getContext());
   if (lowering == CpuLowering::Fused) {
     FusedPipelineOptions options;
     options.registerRows = registerRows;
+    options.registerCols = registerCols;
     buildRetentionFusedToLLVMPipeline(pm, options);
   } else
     buildRetentionToLLVMPipeline(pm);

@@ -76,8 +76,9 @@ struct CodeTarget {
   orc::JITTargetMachineBuilder machine;
   /// The features of RETNET_AOT_X86_FEATURES it has, comma-separated.
   std::string checkedFeatures;
-  /// Register block rows of the fused pipeline for it.
-  int64_t registerRows;
+  /// The fused pipeline's register blocks for it (one packing for every
+  /// entry).
+  cpu::RegisterBlock registers;
 };
 
 /// The host CPU, or `cpu` with `features` added or removed, checked against
@@ -116,7 +117,7 @@ Expected<CodeTarget> codeTarget(StringRef cpu, ArrayRef<std::string> features) {
   machine->addFeatures(features);
   std::unique_ptr<MCSubtargetInfo> chosen(target->createMCSubtargetInfo(
       triple, machine->getCPU(), machine->getFeatures().getString()));
-  CodeTarget result{std::move(*machine), "", 0};
+  CodeTarget result{std::move(*machine), "", {0, 0}};
   if (triple.isX86()) {
 #define RETNET_NAME(NAME, ...)                                                 \
   if (chosen->checkFeatures("+" NAME))                                         \
@@ -126,8 +127,9 @@ Expected<CodeTarget> codeTarget(StringRef cpu, ArrayRef<std::string> features) {
     if (!result.checkedFeatures.empty())
       result.checkedFeatures.erase(0, 1);
   }
-  result.registerRows =
-      cpu::registerRowsFor(triple.isX86() && chosen->checkFeatures("+avx512f"));
+  // The entries share the packed weights of one file.
+  result.registers = cpu::sharedPanelRegisterBlockFor(
+      triple.isX86() && chosen->checkFeatures("+avx512f"));
   return result;
 }
 
@@ -334,7 +336,8 @@ compileEntry(mlir::MLIRContext &context, const Config &config,
   mlir::SymbolTable symbols(*module);
   if (failed(symbols.rename(symbols.lookup("forward"), entry.name)))
     return error("cannot name the " + entry.name + " entry");
-  if (failed(lowerForHostCPU(*module, CpuLowering::Fused, target.registerRows)))
+  if (failed(lowerForHostCPU(*module, CpuLowering::Fused, target.registers.rows,
+                             target.registers.cols)))
     return error("lowering the " + entry.name +
                  " entry to the LLVM dialect failed");
   if (Error e = checkConvention(*module, config, entry))

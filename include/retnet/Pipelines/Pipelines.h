@@ -31,7 +31,14 @@ struct FusedPipelineOptions
   Option<int64_t> registerRows{
       *this, "register-rows",
       llvm::cl::desc("retnet-vectorize-contractions: rows of a register block "
-                     "(0: the host's, 16 with AVX-512, else 8)"),
+                     "(0: the host's, 8)"),
+      llvm::cl::init(0)};
+  Option<int64_t> registerCols{
+      *this, "register-cols",
+      llvm::cl::desc("retnet-vectorize-contractions and "
+                     "retnet-cpu-pack-matmuls: f32 lanes of a register block "
+                     "and of a weight panel (0: the host's, 32 with AVX-512, "
+                     "else 16)"),
       llvm::cl::init(0)};
   Option<bool> parallel{
       *this, "parallel",
@@ -98,10 +105,12 @@ enum class CpuLowering { Reference, Fused };
 /// Lowers `module` in place to the LLVM dialect for the host CPU with
 /// retention-to-llvm (Reference) or retention-fused-to-llvm (Fused). On
 /// failure the diagnostics have been emitted (e.g. the op that violates the
-/// output contract). `registerRows` sets the fused pipeline's register
-/// blocks for another CPU than the host (0: the host's).
+/// output contract). `registerRows` and `registerCols` set the fused
+/// pipeline's register blocks for another CPU than the host (0: the
+/// host's).
 mlir::LogicalResult lowerForHostCPU(mlir::ModuleOp module, CpuLowering lowering,
-                                    int64_t registerRows = 0);
+                                    int64_t registerRows = 0,
+                                    int64_t registerCols = 0);
 
 /// What parsing and lowering through the CPU pipelines needs: every
 /// upstream dialect and extension, and the retention dialect.

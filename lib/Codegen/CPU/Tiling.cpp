@@ -5,6 +5,6 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/TargetParser/Host.h"
 
-int64_t retnet::cpu::hostRegisterRows() {
-  return registerRowsFor(llvm::sys::getHostCPUFeatures().lookup("avx512f"));
+retnet::cpu::RegisterBlock retnet::cpu::hostRegisterBlock() {
+  return registerBlockFor(llvm::sys::getHostCPUFeatures().lookup("avx512f"));
 }

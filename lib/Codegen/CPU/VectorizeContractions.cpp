@@ -83,6 +83,45 @@ struct WidenBeforeBroadcast : OpRewritePattern<arith::ExtFOp> {
   }
 };
 
+/// transpose(broadcast(x)) -> broadcast(shape_cast(x)) when the transpose
+/// keeps x's non-unit dimensions in their order and moves only dimensions
+/// the broadcast added or stretched: the column of A that a register block
+/// multiplies comes out of vectorisation so, and unrolling the transpose
+/// would shuffle the broadcast lanes instead of broadcasting each row.
+struct BroadcastBeforeTranspose : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransposeOp transpose,
+                                PatternRewriter &rewriter) const override {
+    auto broadcast = transpose.getVector().getDefiningOp<vector::BroadcastOp>();
+    if (!broadcast)
+      return failure();
+    auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+    VectorType wide = broadcast.getResultVectorType();
+    if (!sourceType || sourceType.isScalable() || wide.isScalable())
+      return failure();
+    int64_t lead = wide.getRank() - sourceType.getRank();
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    SmallVector<int64_t> shape;
+    int64_t last = -1;
+    for (int64_t d : perm) {
+      int64_t s = d - lead;
+      bool fromSource = s >= 0 && sourceType.getDimSize(s) != 1;
+      if (fromSource && d <= last)
+        return failure();
+      if (fromSource)
+        last = d;
+      shape.push_back(fromSource ? wide.getDimSize(d) : 1);
+    }
+    Value cast = vector::ShapeCastOp::create(
+        rewriter, transpose.getLoc(),
+        VectorType::get(shape, sourceType.getElementType()),
+        broadcast.getSource());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(
+        transpose, transpose.getResultVectorType(), cast);
+    return success();
+  }
+};
+
 /// Tiles `op` with `sizes` (scf.for loops, nested in `order` when given);
 /// returns the tiled op and loops.
 FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter, Operation *op,
@@ -101,10 +140,9 @@ FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter, Operation *op,
 
 /// Tiles and vectorises one contraction; returns its K loop, or failure if
 /// the op is not a plain static contraction.
-FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
-                                                    linalg::GenericOp op,
-                                                    int64_t blockRows,
-                                                    int64_t blockCols) {
+FailureOr<LoopLikeOpInterface>
+vectorizeContraction(RewriterBase &rewriter, linalg::GenericOp op,
+                     int64_t blockRows, int64_t blockCols, int64_t blockK) {
   if (!op->hasAttr(retnet::kVectorizeAttrName) ||
       !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
       !linalg::isaContractionOpInterface(op))
@@ -128,27 +166,41 @@ FailureOr<LoopLikeOpInterface> vectorizeContraction(RewriterBase &rewriter,
   SmallVector<int64_t> blocks(ranges.size(), 1), steps(ranges.size(), 0);
   unsigned m = innermost(dims->m), n = innermost(dims->n), k = dims->k.front();
   blocks[m] = largestDivisorUpTo(ranges[m], blockRows);
+  // A width that is not a whole number of registers would leave a partial
+  // register in every row of the block (e.g. 27 of 432 value columns).
   blocks[n] = largestDivisorUpTo(ranges[n], blockCols);
-  blocks[k] = 0;
+  if (blocks[n] > retnet::cpu::kVectorLanes &&
+      blocks[n] % retnet::cpu::kVectorLanes != 0)
+    blocks[n] = largestDivisorUpTo(ranges[n], retnet::cpu::kVectorLanes);
+  // K blocks keep a slice of B in L1 for the row blocks that share it:
+  // with a single row block (a matrix-vector product) nothing shares it.
+  blocks[k] = blockK > 0 && ranges[k] > blockK && ranges[m] > blocks[m]
+                  ? largestDivisorUpTo(ranges[k], blockK)
+                  : 0;
   steps[k] = 1;
-  // Fewer rows than a block holds (a matrix-vector product: decoding one
-  // token) would leave few independent accumulators, each a chain of FMAs
-  // bound by their latency: another N dimension (e.g. the panels of a
-  // packed weight) fills the block up to block-rows x block-cols.
-  if (blocks[m] < blockRows)
+  // A block narrower or shorter than block-rows x block-cols (a panel of a
+  // packed weight narrower than block-cols; a matrix-vector product, when
+  // decoding one token) spans another N dimension too (e.g. several
+  // panels), up to block-rows x block-cols: enough independent
+  // accumulators for the FMAs' latency, and each element of A broadcast
+  // once for the row's registers.
+  if (blocks[m] * blocks[n] < blockRows * blockCols)
     for (unsigned d : llvm::reverse(dims->n))
       if (d != n) {
-        blocks[d] = largestDivisorUpTo(ranges[d], blockRows / blocks[m]);
+        blocks[d] = largestDivisorUpTo(ranges[d], blockRows * blockCols /
+                                                      (blocks[m] * blocks[n]));
         break;
       }
 
   // Loop order: the N dimensions outside the register block (the panels of
-  // a packed weight) outermost, so that each B tile is reused from cache by
-  // every block of rows before the next one is read.
+  // a packed weight) outermost, then the K blocks, so that each B tile is
+  // reused from cache by every block of rows before the next one is read.
   SmallVector<int64_t> order;
   for (unsigned d : dims->n)
     if (d != n)
       order.push_back(d);
+  if (blocks[k] != 0)
+    order.push_back(k);
   for (int64_t d = 0, e = ranges.size(); d < e; ++d)
     if (!llvm::is_contained(order, d))
       order.push_back(d);
@@ -178,9 +230,10 @@ struct VectorizeContractionsPass
           VectorizeContractionsPass> {
   using VectorizeContractionsPassBase::VectorizeContractionsPassBase;
   void runOnOperation() override {
-    if (blockRows < 1 || blockCols < 1) {
-      getOperation()->emitError("retnet-vectorize-contractions: block-rows "
-                                "and block-cols must be at least 1");
+    if (blockRows < 1 || blockCols < 1 || blockK < 0) {
+      getOperation()->emitError(
+          "retnet-vectorize-contractions: block-rows and block-cols must be "
+          "at least 1, block-k at least 0");
       return signalPassFailure();
     }
     MLIRContext *ctx = &getContext();
@@ -191,7 +244,7 @@ struct VectorizeContractionsPass
     SmallVector<LoopLikeOpInterface> kLoops;
     for (linalg::GenericOp op : candidates)
       if (FailureOr<LoopLikeOpInterface> loop =
-              vectorizeContraction(rewriter, op, blockRows, blockCols);
+              vectorizeContraction(rewriter, op, blockRows, blockCols, blockK);
           succeeded(loop))
         kLoops.push_back(*loop);
 
@@ -214,7 +267,9 @@ struct VectorizeContractionsPass
     });
 
     RewritePatternSet lowering(ctx);
-    lowering.add<FuseMultiplyAdd, WidenBeforeBroadcast>(ctx);
+    lowering
+        .add<FuseMultiplyAdd, WidenBeforeBroadcast, BroadcastBeforeTranspose>(
+            ctx);
     vector::populateVectorContractLoweringPatterns(
         lowering, vector::VectorContractLowering::OuterProduct);
     vector::populateVectorOuterProductLoweringPatterns(lowering);

@@ -1,5 +1,6 @@
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls))' | FileCheck %s
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 tasks=8}))' | FileCheck %s --check-prefix=SMALL
+// RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=32 row-panel-width=4}))' | FileCheck %s --check-prefix=ROWPANEL
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 streamed-row-tile=4 cached-weight-bytes=767 tasks=8}))' | FileCheck %s --check-prefix=STREAMED
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 streamed-row-tile=4 cached-weight-bytes=768 tasks=8}))' | FileCheck %s --check-prefix=SMALL
 
@@ -80,6 +81,12 @@ func.func @computed_b(%x: tensor<4x8xf32>, %b: tensor<8x24xf32>,
 //       CHECK:       %[[BW:.*]] = arith.extf %[[B]] : bf16 to f32
 //       CHECK:       %[[M:.*]] = arith.mulf %[[A]], %[[BW]] fastmath<contract>
 //       CHECK:       arith.addf %[[C]], %[[M]] fastmath<contract>
+// A single row of A (decoding a token) gets panels of up to row-panel-width
+// lanes, more rows those of up to panel-width.
+// ROWPANEL-LABEL: func.func @stacked_layer(
+//       ROWPANEL:   linalg.pack {{.*}} -> tensor<3x2x32x32xf32>
+// ROWPANEL-LABEL: func.func @bf16_weights(
+//       ROWPANEL:   linalg.pack {{.*}} : tensor<64x32xbf16> -> tensor<16x32x4xbf16>
 func.func @bf16_weights(%x: tensor<1x32xf32>, %w: tensor<64x32xbf16>)
     -> tensor<1x64xf32> {
   %z = arith.constant 0.0 : f32

@@ -1,4 +1,5 @@
 // RUN: retnet-opt %s --retnet-vectorize-contractions -canonicalize | FileCheck %s
+// RUN: retnet-opt %s --retnet-vectorize-contractions="block-rows=8 block-cols=32 block-k=16" -canonicalize | FileCheck %s --check-prefix=ZMM
 
 #lhs = affine_map<(b, i, k, j) -> (b, i, k)>
 #rhs = affine_map<(b, i, k, j) -> (b, k, j)>
@@ -136,4 +137,51 @@ func.func @panels_outside_rows(%a: tensor<32x16xf32>, %b: tensor<4x16x16xf32>,
     linalg.yield %s : f32
   } -> tensor<32x4x16xf32>
   return %r : tensor<32x4x16xf32>
+}
+
+// Two registers per row (AVX-512's block) and, since two row blocks share
+// each slice of B, K in blocks of 16 outside them: the column of A is read
+// once per K step and broadcast along each row, no transpose between (each
+// row's element is then one broadcast feeding the row's two FMAs).
+// ZMM-LABEL: func.func @wide
+//        ZMM: scf.for %[[KB:.*]] = %c0 to %c64 step %c16
+//        ZMM:   scf.for %{{.*}} = %c0 to %c16 step %c8
+//        ZMM:     scf.for %{{.*}} = %c0 to %c64 step %c32
+//        ZMM:       tensor.extract_slice %{{.*}}[0, %{{.*}}, %[[KB]]] [1, 8, 16]
+//        ZMM:     scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<8x32xf32>)
+//        ZMM:       %[[COL:.*]] = vector.transfer_read {{.*}} : tensor<1x8x1xf32>, vector<8x1xf32>
+//   ZMM-NEXT:       %[[ROWS:.*]] = vector.shape_cast %[[COL]] : vector<8x1xf32> to vector<8x1x1xf32>
+//   ZMM-NEXT:       vector.broadcast %[[ROWS]] : vector<8x1x1xf32> to vector<8x1x32xf32>
+//        ZMM:       vector.fma {{.*}}, %[[ACC]] : vector<8x32xf32>
+func.func @wide(%a: tensor<1x16x64xf32>, %b: tensor<1x64x64xf32>,
+                %c: tensor<1x16x64xf32>) -> tensor<1x16x64xf32> {
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                       iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<1x16x64xf32>, tensor<1x64x64xf32>) outs(%c : tensor<1x16x64xf32>)
+      attrs = {retnet.vectorize} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<1x16x64xf32>
+  return %r : tensor<1x16x64xf32>
+}
+
+// 48 columns: 24 (the largest divisor up to 32) is not a whole number of
+// 16-lane registers, so the block is 16 wide. K (4) is below block-k.
+// ZMM-LABEL: func.func @whole_registers
+//        ZMM: scf.for %{{.*}} = %c0 to %c48 step %c16
+//        ZMM:   scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<8x16xf32>)
+func.func @whole_registers(%a: tensor<1x8x4xf32>, %b: tensor<1x4x48xf32>,
+                           %c: tensor<1x8x48xf32>) -> tensor<1x8x48xf32> {
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                       iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<1x8x4xf32>, tensor<1x4x48xf32>) outs(%c : tensor<1x8x48xf32>)
+      attrs = {retnet.vectorize} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x48xf32>
+  return %r : tensor<1x8x48xf32>
 }

@@ -31,6 +31,9 @@ def PackMatmulsPass : Pass<"retnet-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
     Option<"panelWidth", "panel-width", "int64_t",
            "::retnet::cpu::kRegisterCols",
            "Widest panel of a packed B operand (a power of two)">,
+    Option<"rowPanelWidth", "row-panel-width", "int64_t",
+           "::retnet::cpu::kVectorLanes",
+           "Widest panel of a B multiplied by a single row of A">,
     Option<"rowTile", "row-tile", "int64_t", "::retnet::cpu::kTaskRows",
            "Most rows of A per task">,
     Option<"streamedRowTile", "streamed-row-tile", "int64_t",
@@ -124,14 +127,21 @@ def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
     over packed weights) that is a contraction with one K dimension: tiles
     the M and N dimensions that index the output innermost into register
     blocks (the largest divisors of their sizes up to `block-rows` and
-    `block-cols`) and steps every other dimension one at a time, the other N
-    dimensions outside the M ones (so that a panel of a packed weight is
-    reused from cache by every row block of a task), except that
-    a block with fewer rows than `block-rows` (a matrix-vector product) also
-    spans another N dimension (e.g. several panels of a packed weight), up
-    to `block-rows / rows`, so that it keeps enough independent
-    accumulators; tiles K by
-    1, vectorises the step (a broadcast column of A times a row of B),
+    `block-cols`; a width over 16 lanes that is not a multiple of 16 falls
+    back to at most 16, so that no row holds a partial register) and steps
+    every other dimension one at a time, the other N dimensions outside the
+    M ones (so that a panel of a packed weight is reused from cache by every
+    row block of a task), except that a block smaller than `block-rows` x
+    `block-cols` (a matrix-vector product; panels narrower than the block)
+    also spans another N dimension (e.g. several panels of a packed weight)
+    up to that size, so that it keeps enough independent accumulators;
+    blocks K by the largest divisor of its size up to `block-k` (when K is
+    larger and several row blocks share B), the K blocks outside the row
+    blocks, so that the slice of a packed panel the row blocks share stays
+    in L1 beside the rows of A they stream; tiles K by
+    1, vectorises the step (a broadcast column of A times a row of B; the
+    broadcast is moved in front of the transpose vectorisation leaves, so
+    that each row's element is broadcast once),
     hoists the accumulator out of the K loop (a loop-carried vector, kept in
     registers) and fuses the multiply-add into `vector.fma` when the body
     allows contraction (`fastmath<contract>`). A widened operand (`arith.extf`
@@ -145,6 +155,9 @@ def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
     Option<"blockCols", "block-cols", "int64_t",
            "::retnet::cpu::kRegisterCols",
            "Columns (f32 lanes) of a register block">,
+    Option<"blockK", "block-k", "int64_t", "::retnet::cpu::kBlockK",
+           "Most K iterations between two passes over the row blocks "
+           "(0: K unblocked)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
