@@ -264,16 +264,21 @@ static int parse(retnet_model *m, int64_t size, const char *path, char *err,
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-/* Whether this CPU and its OS provide the x86 feature `name` (of
- * RETNET_AOT_X86_FEATURES); -1 when the table does not know it. */
-static int cpu_has(const char *name, size_t length) {
-  unsigned xcr0 = 0, regs[4];
+/* The register state the OS saves (XCR0), 0 without XGETBV. */
+static unsigned os_register_state(void) {
+  unsigned xcr0 = 0, hi, regs[4];
   if (__get_cpuid(1, &regs[0], &regs[1], &regs[2], &regs[3]) &&
-      (regs[2] & (1u << 27))) { /* OSXSAVE: XGETBV is available */
-    unsigned hi;
+      (regs[2] & (1u << 27))) /* OSXSAVE: XGETBV is available */
     __asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(hi) : "c"(0));
-  }
+  return xcr0;
+}
+
+/* Whether this CPU, whose OS saves the register state `xcr0`, provides the
+ * x86 feature `name` (of RETNET_AOT_X86_FEATURES); -1 when the table does
+ * not know it. */
+static int cpu_has(const char *name, size_t length, unsigned xcr0) {
   const unsigned states[3] = {0, 0x6, 0xe6};
+  unsigned regs[4];
 #define RETNET_CHECK(NAME, LEAF, SUB, REG, BIT, STATE)                         \
   if (length == sizeof(NAME) - 1 && strncmp(name, NAME, length) == 0)          \
     return __get_cpuid_count(LEAF, SUB, &regs[0], &regs[1], &regs[2],          \
@@ -284,9 +289,12 @@ static int cpu_has(const char *name, size_t length) {
   return -1;
 }
 #else
-static int cpu_has(const char *name, size_t length) {
+static unsigned os_register_state(void) { return 0; }
+
+static int cpu_has(const char *name, size_t length, unsigned xcr0) {
   (void)name;
   (void)length;
+  (void)xcr0;
   return -1;
 }
 #endif
@@ -294,9 +302,10 @@ static int cpu_has(const char *name, size_t length) {
 /* 0 when this CPU has every feature the library's code was compiled for;
  * otherwise sets the error and returns -1. */
 static int check_cpu(char *err, size_t err_size) {
+  unsigned xcr0 = os_register_state();
   for (const char *p = retnet_model_cpu_features; *p;) {
     size_t length = strcspn(p, ",");
-    int has = cpu_has(p, length);
+    int has = cpu_has(p, length, xcr0);
     if (has != 1) {
       set_error(err, err_size,
                 has < 0 ? "the library needs the CPU feature '%.*s', which "
