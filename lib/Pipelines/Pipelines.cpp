@@ -122,18 +122,22 @@ void addCpuCodegen(OpPassManager &pm, int64_t registerRows,
 }
 } // namespace
 
-void retnet::buildRetentionToCUDAPipeline(OpPassManager &pm,
-                                          const CudaPipelineOptions &options) {
-  pm.addPass(createConvertRetentionToGPUPass());
-  // Outline the kernels before the host code is canonicalised, which would
-  // hoist their constants out of the launches into kernel arguments.
-  pm.addPass(createGpuKernelOutliningPass());
+namespace {
+/// The NVVM target of `options` on the gpu.modules.
+void addNVVMTarget(OpPassManager &pm,
+                   const retnet::CudaPipelineOptions &options) {
   GpuNVVMAttachTargetOptions target;
-  target.chip = options.chip == CudaChip::sm_90 ? "sm_90" : "sm_80";
+  target.chip = options.chip == retnet::CudaChip::sm_90 ? "sm_90" : "sm_80";
   target.features = "+ptx80";
   pm.addPass(createGpuNVVMAttachTarget(target));
-  pm.addPass(createRecordEntrySignaturesPass());
-  addBufferization(pm, /*deallocate=*/false);
+}
+
+/// The lowering to the LLVM dialect of host code that launches outlined
+/// kernels, which become NVVM and then PTX/cubin/fatbin or the emulator's
+/// SPIR-V.
+void addCudaLoweringToLLVM(OpPassManager &pm,
+                           const retnet::CudaPipelineOptions &options) {
+  using retnet::CudaFormat;
   CudaFormat format = options.format;
   std::string shim = options.emulatorShim;
   addLoweringToLLVM(pm, [&](OpPassManager &pm) {
@@ -158,6 +162,44 @@ void retnet::buildRetentionToCUDAPipeline(OpPassManager &pm,
                                                            : "fatbin";
     pm.addPass(createGpuModuleToBinaryPass(binary));
   });
+}
+} // namespace
+
+void retnet::buildRetentionToCUDAPipeline(OpPassManager &pm,
+                                          const CudaPipelineOptions &options) {
+  pm.addPass(createConvertRetentionToGPUPass());
+  // Outline the kernels before the host code is canonicalised, which would
+  // hoist their constants out of the launches into kernel arguments.
+  pm.addPass(createGpuKernelOutliningPass());
+  addNVVMTarget(pm, options);
+  pm.addPass(createRecordEntrySignaturesPass());
+  addBufferization(pm, /*deallocate=*/false);
+  addCudaLoweringToLLVM(pm, options);
+}
+
+void retnet::buildGraphToCUDAPipeline(OpPassManager &pm,
+                                      const CudaPipelineOptions &options) {
+  ConvertRetentionToGPUPassOptions retention;
+  retention.operandsOnDevice = true;
+  pm.addPass(createConvertRetentionToGPUPass(retention));
+  pm.addPass(createRecordEntrySignaturesPass());
+  // Deallocation sees through gpu.launch (not through launch_func): the
+  // kernels are outlined after it.
+  addBufferization(pm);
+  pm.addNestedPass<func::FuncOp>(retnet::gpu::createGpuDeviceBuffersPass());
+  // Every other linalg op becomes a kernel: one thread per element of its
+  // parallel dimensions (the innermost on threadIdx.x, blocks of 16 x 16),
+  // reductions in a loop of that thread.
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createParallelLoopTilingPass({16, 16}, /*noMinMaxBounds=*/true));
+  GpuMapParallelLoopsPassOptions mapping;
+  mapping.mappingPolicyStr = "innermost-first";
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass(mapping));
+  pm.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  addNVVMTarget(pm, options);
+  addCudaLoweringToLLVM(pm, options);
 }
 
 void retnet::buildTosaToRetentionPipeline(OpPassManager &pm) {
@@ -235,6 +277,13 @@ void retnet::registerRetnetPipelines() {
       "sm_80 or sm_90, or SPIR-V for the CPU emulator) and host code in the "
       "LLVM dialect that launches them through the mgpu* runtime",
       buildRetentionToCUDAPipeline);
+  PassPipelineRegistration<CudaPipelineOptions>(
+      "retention-graph-to-cuda",
+      "A whole graph (retention and linalg ops) on the GPU: every buffer in "
+      "device memory, retention ops on their kernels, every other linalg "
+      "op a SIMT kernel with exact f32 arithmetic; public functions take "
+      "device buffers and return host buffers",
+      buildGraphToCUDAPipeline);
   PassPipelineRegistration<>(
       "tosa-to-retention",
       "TOSA to linalg on tensors (upstream conversions), then "

@@ -20,9 +20,11 @@
 #include "retnet/Model/Safetensors.h"
 #include "retnet/Model/Weights.h"
 #include "retnet/Pipelines/Pipelines.h"
+#include "retnet/Runtime/GpuRuntime.h"
 #include "retnet/Runtime/JitModule.h"
 #include "retnet/Support/Npy.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -112,7 +114,7 @@ static cl::opt<WeightType> weightsDtype(
                           "registers")),
     cl::init(WeightType::F32), cl::cat(driverCategory), cl::sub(runCmd),
     cl::sub(generateCmd), cl::sub(emitCmd), cl::sub(buildCmd));
-enum class Stage { Retention, Linalg, LLVM };
+enum class Stage { Retention, Linalg, LLVM, Ptx };
 static cl::opt<Stage> stage(
     "stage", cl::desc("IR stage to print"),
     cl::values(
@@ -120,7 +122,10 @@ static cl::opt<Stage> stage(
                    "the decoder as built (retention + linalg ops)"),
         clEnumValN(Stage::Linalg, "linalg",
                    "retention-fused-to-linalg: the fused kernels on tensors"),
-        clEnumValN(Stage::LLVM, "llvm", "the LLVM dialect")),
+        clEnumValN(Stage::LLVM, "llvm", "the LLVM dialect"),
+        clEnumValN(Stage::Ptx, "ptx",
+                   "the PTX of each kernel of the model on the GPU "
+                   "(retention-graph-to-cuda for --chip)")),
     cl::init(Stage::Retention), cl::cat(driverCategory), cl::sub(emitCmd));
 static cl::opt<int64_t> emitSeq("seq", cl::desc("Sequence length to emit for"),
                                 cl::init(16), cl::cat(driverCategory),
@@ -143,6 +148,29 @@ static cl::opt<Target>
            cl::values(clEnumValN(Target::CPU, "cpu",
                                  "a CPU: the build machine's or --mcpu's")),
            cl::init(Target::CPU), cl::cat(driverCategory), cl::sub(buildCmd));
+enum class Device { CPU, CUDA };
+static cl::opt<Device> runTarget(
+    "target", cl::desc("Where the model runs"),
+    cl::values(clEnumValN(Device::CPU, "cpu", "the host CPU (default)"),
+               clEnumValN(Device::CUDA, "cuda",
+                          "an NVIDIA GPU, or with --emulate the GPU "
+                          "runtime's CPU emulator: weights uploaded once, "
+                          "states kept on the device, logits copied back")),
+    cl::init(Device::CPU), cl::cat(driverCategory), cl::sub(runCmd),
+    cl::sub(generateCmd));
+static cl::opt<bool>
+    emulate("emulate",
+            cl::desc("With --target cuda: run the kernels on the CPU emulator "
+                     "instead of a GPU"),
+            cl::init(false), cl::cat(driverCategory), cl::sub(runCmd),
+            cl::sub(generateCmd));
+static cl::opt<CudaChip>
+    chip("chip",
+         cl::desc("The GPU generation (--target cuda, emit --stage ptx)"),
+         cl::values(clEnumValN(CudaChip::sm_80, "sm_80", "Ampere (default)"),
+                    clEnumValN(CudaChip::sm_90, "sm_90", "Hopper")),
+         cl::init(CudaChip::sm_80), cl::cat(driverCategory), cl::sub(runCmd),
+         cl::sub(generateCmd), cl::sub(emitCmd));
 static cl::list<int64_t> prefillTokens(
     "prefill-tokens",
     cl::desc("Tokens per call of each compiled prefill (default 512,64,8): "
@@ -178,10 +206,39 @@ double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+/// `host` where the compiled code reads it: the array itself on the CPU, a
+/// copy in device memory (freed with the array) on the GPU.
+npy::Array onTarget(npy::Array host) {
+  if (runTarget != Device::CUDA)
+    return host;
+  auto *dev = static_cast<char *>(
+      mgpuMemAlloc(std::max<size_t>(host.numBytes(), 1), nullptr, false));
+  mgpuMemcpy(dev, host.data.get(), host.numBytes(), nullptr);
+  mgpuStreamSynchronize(nullptr);
+  host.data =
+      std::shared_ptr<char>(dev, [](char *p) { mgpuMemFree(p, nullptr); });
+  return host;
+}
+
+/// Opens the GPU runtime's back end for --target cuda.
+Error openTarget() {
+  if (emulate && runTarget != Device::CUDA)
+    return createStringError(inconvertibleErrorCode(),
+                             "--emulate needs --target cuda");
+  if (runTarget != Device::CUDA)
+    return Error::success();
+  if (const char *why = retnetGpuSelectBackend(emulate ? RETNET_GPU_EMULATOR
+                                                       : RETNET_GPU_CUDA))
+    return createStringError(inconvertibleErrorCode(), why);
+  return Error::success();
+}
+
 struct Model {
   Config config;
   Safetensors ckpt;
   Weights weights;
+  /// On the GPU: the weight arguments in device memory, uploaded once.
+  std::vector<npy::Array> deviceWeights;
 };
 
 Expected<Model> loadModel() {
@@ -201,7 +258,18 @@ Expected<Model> loadModel() {
   if (!weights)
     return weights.takeError();
   weights->convertProducts(weightsDtype);
-  return Model{std::move(*config), std::move(*ckpt), std::move(*weights)};
+  Model m{std::move(*config), std::move(*ckpt), std::move(*weights), {}};
+  if (runTarget == Device::CUDA) {
+    // A tensor passed as two arguments (tied embeddings) is uploaded once.
+    DenseMap<const char *, npy::Array> uploaded;
+    for (const npy::Array *w : m.weights.arguments()) {
+      auto [it, fresh] = uploaded.try_emplace(w->data.get());
+      if (fresh)
+        it->second = onTarget(*w);
+      m.deviceWeights.push_back(it->second);
+    }
+  }
+  return m;
 }
 
 /// Token ids as an i64 [B, T] array, range-checked against the vocabulary.
@@ -250,6 +318,11 @@ struct Forward {
 /// The weight arguments of @forward (after the token ids).
 std::vector<const npy::Array *> forwardArguments(const Model &m) {
   std::vector<const npy::Array *> args = {nullptr};
+  if (!m.deviceWeights.empty()) {
+    for (const npy::Array &w : m.deviceWeights)
+      args.push_back(&w);
+    return args;
+  }
   for (const npy::Array *w : m.weights.arguments())
     args.push_back(w);
   return args;
@@ -264,16 +337,30 @@ Expected<Forward> compileForward(mlir::MLIRContext &context, const Model &m,
   auto start = Clock::now();
   mlir::OwningOpRef<mlir::ModuleOp> module =
       buildForward(context, config, shape);
-  if (failed(lowerForHostCPU(*module, CpuLowering::Fused)))
-    return createStringError(inconvertibleErrorCode(),
-                             "lowering the model to the LLVM dialect failed");
+  std::string where;
+  if (runTarget == Device::CUDA) {
+    mlir::PassManager pm(&context);
+    CudaPipelineOptions cuda;
+    cuda.chip = chip;
+    cuda.format = emulate ? CudaFormat::Emulator : CudaFormat::Fatbin;
+    buildGraphToCUDAPipeline(pm, cuda);
+    if (failed(pm.run(*module)))
+      return createStringError(inconvertibleErrorCode(),
+                               "compiling the model for the GPU failed");
+    where = emulate ? "for the GPU emulator" : "for the GPU";
+  } else {
+    if (failed(lowerForHostCPU(*module, CpuLowering::Fused)))
+      return createStringError(inconvertibleErrorCode(),
+                               "lowering the model to the LLVM dialect failed");
+    where = formatv("({0} worker threads)", rt::JitModule::workerThreads());
+  }
   auto jit = rt::JitModule::load(*module, {});
   if (!jit)
     return jit.takeError();
   progress(formatv("compiled the {0} forward for batch {1}, {2} token(s) in "
-                   "{3:f2} s ({4} worker threads)",
+                   "{3:f2} s {4}",
                    formName(shape.form), shape.batch, shape.seq,
-                   secondsSince(start), rt::JitModule::workerThreads()));
+                   secondsSince(start), where));
   // The weight arguments only: the preparer reads no other argument.
   std::vector<const npy::Array *> args = forwardArguments(m);
   if (shape.form != Form::Parallel)
@@ -289,10 +376,11 @@ Expected<Forward> compileForward(mlir::MLIRContext &context, const Model &m,
   return Forward{std::move(*jit), shape, std::move(*prepared)};
 }
 
+/// Zero layer states, where the compiled code keeps them.
 npy::Array zeroState(const Config &c, int64_t batch) {
-  return npy::Array::allocate(
+  return onTarget(npy::Array::allocate(
       npy::DType::F32,
-      {c.layers, batch, c.heads, c.keyHeadDim(), c.valueHeadDim()});
+      {c.layers, batch, c.heads, c.keyHeadDim(), c.valueHeadDim()}));
 }
 
 npy::Array indexArray(int64_t v) {
@@ -308,7 +396,8 @@ Expected<std::pair<npy::Array, npy::Array>>
 callForward(Forward &fwd, const Model &m, const npy::Array &tokens,
             npy::Array *state, int64_t position) {
   std::vector<const npy::Array *> args = forwardArguments(m);
-  args[0] = &tokens;
+  npy::Array ids = onTarget(tokens);
+  args[0] = &ids;
   npy::Array pos = indexArray(position);
   if (fwd.shape.form != Form::Parallel) {
     args.push_back(state);
@@ -407,6 +496,8 @@ int runModel(mlir::MLIRContext &context) {
     return fail("run needs --tokens FILE.npy and --logits OUT.npy");
   if (chunkSize < 0)
     return fail("--chunk-size must be positive");
+  if (Error e = openTarget())
+    return fail(toString(std::move(e)));
   Expected<Model> m = loadModel();
   if (!m)
     return fail(toString(m.takeError()));
@@ -457,6 +548,8 @@ int64_t argmax(const float *row, int64_t n) {
 int generate(mlir::MLIRContext &context) {
   if (maxNewTokens < 1)
     return fail("--max-new-tokens must be at least 1");
+  if (Error e = openTarget())
+    return fail(toString(std::move(e)));
   Expected<Model> m = loadModel();
   if (!m)
     return fail(toString(m.takeError()));
@@ -538,9 +631,21 @@ int emit(mlir::MLIRContext &context) {
     buildRetentionFusedToLinalgPipeline(pm, FusedPipelineOptions());
   else if (stage == Stage::LLVM)
     buildRetentionFusedToLLVMPipeline(pm, FusedPipelineOptions());
+  CudaPipelineOptions cuda;
+  cuda.chip = chip;
+  cuda.format = CudaFormat::Isa;
+  if (stage == Stage::Ptx)
+    buildGraphToCUDAPipeline(pm, cuda);
   if (failed(pm.run(*module)))
     return fail("lowering failed");
-  module->print(outs());
+  if (stage != Stage::Ptx) {
+    module->print(outs());
+    return 0;
+  }
+  for (auto binary : module->getOps<mlir::gpu::BinaryOp>())
+    for (auto object : binary.getObjects().getAsRange<mlir::gpu::ObjectAttr>())
+      outs() << "// kernel module @" << binary.getName() << "\n"
+             << object.getObject().getValue() << "\n";
   return 0;
 }
 

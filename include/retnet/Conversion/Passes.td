@@ -72,7 +72,11 @@ def ConvertRetentionToGPUPass : Pass<"convert-retention-to-gpu"> {
     Lowers retention ops with static shapes on tensors into host code that
     copies the operands to device buffers, launches a kernel with
     `gpu.launch` and copies the results back (`gpu.alloc`, `gpu.memcpy`,
-    async tokens, as `gpu-to-llvm` expects).
+    async tokens, as `gpu-to-llvm` expects). With `operands-on-device`, for
+    host code whose buffers all live on the device (the whole model on the
+    GPU, see `retnet-gpu-device-buffers`), the kernels read the operands'
+    own buffers and write new ones in a synchronous `gpu.launch`: no copies,
+    except of a state that a kernel updates where it is.
 
     Ops with f16 (or all bf16) q, k, v and Dk a multiple of 16 take
     tensor-core kernels (mma.sync m16n8k16 with f32 accumulators:
@@ -118,6 +122,11 @@ def ConvertRetentionToGPUPass : Pass<"convert-retention-to-gpu"> {
     the keys up to it, recomputing each score, accumulating `w v[m, j]` and
     the row's sum of `|w|` (or of `w`), and divides once per row.
   }];
+  let options = [
+    Option<"operandsOnDevice", "operands-on-device", "bool",
+           /*default=*/"false",
+           "The host code's buffers are device memory: no host-device copies">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",

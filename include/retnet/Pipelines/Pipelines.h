@@ -99,6 +99,16 @@ struct CudaPipelineOptions
 void buildRetentionToCUDAPipeline(mlir::OpPassManager &pm,
                                   const CudaPipelineOptions &options);
 
+/// A whole graph on the GPU (`retention-graph-to-cuda{chip format}`): the
+/// retention ops' kernels on buffers that stay on the device, bufferization
+/// with deallocation, every buffer in device memory
+/// (retnet-gpu-device-buffers), every other linalg op a SIMT kernel (one
+/// thread per element of its parallel dimensions, exact f32 arithmetic),
+/// launches ordered on a stream. Public functions take device buffers and
+/// return host buffers.
+void buildGraphToCUDAPipeline(mlir::OpPassManager &pm,
+                              const CudaPipelineOptions &options);
+
 /// The lowering of retention ops on the host CPU.
 enum class CpuLowering { Reference, Fused };
 

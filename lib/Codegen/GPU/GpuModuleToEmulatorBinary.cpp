@@ -12,14 +12,17 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/IRBuilder.h"
-#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include <functional>
@@ -29,6 +32,7 @@ namespace retnet::gpu {
 #include "retnet/Codegen/GPU/Passes.h.inc"
 
 const char *const kDefaultShimPath = RETNET_EMULATOR_SHIM;
+const char *const kDefaultLlcPath = RETNET_LLC;
 } // namespace retnet::gpu
 
 using namespace mlir;
@@ -362,6 +366,7 @@ struct GpuModuleToEmulatorBinaryPass
   }
 
   FailureOr<std::string> compile(gpu::GPUModuleOp gpuModule);
+  FailureOr<std::string> runLlc(llvm::Module &m, gpu::GPUModuleOp gpuModule);
 
   void runOnOperation() override {
     for (auto gpuModule :
@@ -386,6 +391,46 @@ struct GpuModuleToEmulatorBinaryPass
     }
   }
 };
+
+/// SPIR-V of the optimised module `m`, compiled by an llc process of its
+/// own: LLVM 22's SPIR-V back end keeps its module analysis in a static
+/// (SPIRVModuleAnalysis::MAI, llvm/llvm-project#160613), so a module
+/// compiled after others in the same process can define an id twice,
+/// invalid SPIR-V on which the OpenCL runtime crashes.
+FailureOr<std::string>
+GpuModuleToEmulatorBinaryPass::runLlc(llvm::Module &m,
+                                      gpu::GPUModuleOp gpuModule) {
+  auto fail = [&](const Twine &msg) {
+    return gpuModule.emitError(msg), failure();
+  };
+  llvm::SmallString<128> in, out;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("retnet-kernels", "bc", fd, in))
+    return fail("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeIn(in);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    llvm::WriteBitcodeToFile(m, os);
+  }
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("retnet-kernels", "spv", out))
+    return fail("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeOut(out);
+  llvm::StringRef args[] = {
+      llcPath, "-O2", "-mtriple=spirv64-unknown-unknown", "-filetype=obj", in,
+      "-o",    out};
+  std::string message;
+  if (llvm::sys::ExecuteAndWait(llcPath, args, /*Env=*/std::nullopt,
+                                /*Redirects=*/{}, /*SecondsToWait=*/0,
+                                /*MemoryLimit=*/0, &message) != 0)
+    return fail("'" + llcPath + "' could not compile the kernels to SPIR-V" +
+                (message.empty() ? "" : ": " + message));
+  auto spirv = llvm::MemoryBuffer::getFile(out);
+  if (!spirv)
+    return fail("cannot read llc's SPIR-V: " + spirv.getError().message());
+  return (*spirv)->getBuffer().str();
+}
 
 FailureOr<std::string>
 GpuModuleToEmulatorBinaryPass::compile(gpu::GPUModuleOp gpuModule) {
@@ -482,16 +527,10 @@ GpuModuleToEmulatorBinaryPass::compile(gpu::GPUModuleOp gpuModule) {
     }
     binary.kernels.push_back(std::move(kernel));
   }
-  llvm::SmallString<0> spirv;
-  {
-    llvm::raw_svector_ostream os(spirv);
-    llvm::legacy::PassManager pm;
-    if (machine->addPassesToEmitFile(pm, os, nullptr,
-                                     llvm::CodeGenFileType::ObjectFile))
-      return gpuModule.emitError("the SPIR-V back end cannot emit the kernels");
-    pm.run(*m);
-  }
-  binary.spirv = spirv.str().str();
+  FailureOr<std::string> spirv = runLlc(*m, gpuModule);
+  if (failed(spirv))
+    return failure();
+  binary.spirv = std::move(*spirv);
   return emu::encode(binary);
 }
 } // namespace

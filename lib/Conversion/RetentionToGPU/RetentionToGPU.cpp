@@ -32,18 +32,25 @@ namespace {
 /// Threads per block: one warp, one state column each.
 constexpr int64_t kWarp = 32;
 
-/// Host side of one kernel launch: device copies of the inputs, device
-/// outputs, the async token chain.
+/// Host side of one kernel launch. With operands on the host: device copies
+/// of the inputs, device outputs copied back to host buffers, the async
+/// token chain. With operands on the device (`onDevice`: every buffer of the
+/// host code is device memory, see retnet-gpu-device-buffers): the inputs'
+/// own buffers, outputs in new buffers, a synchronous launch.
 class DeviceBuffers {
 public:
-  DeviceBuffers(OpBuilder &b, Location loc) : b(b), loc(loc) {
-    token =
-        gpu::WaitOp::create(b, loc, tokenType(), ValueRange{}).getAsyncToken();
+  DeviceBuffers(OpBuilder &b, Location loc, bool onDevice)
+      : b(b), loc(loc), onDevice(onDevice) {
+    if (!onDevice)
+      token = gpu::WaitOp::create(b, loc, tokenType(), ValueRange{})
+                  .getAsyncToken();
   }
   Type tokenType() { return gpu::AsyncTokenType::get(b.getContext()); }
 
   /// A device buffer of `type`.
   Value alloc(MemRefType type) {
+    if (onDevice)
+      return memref::AllocOp::create(b, loc, type);
     auto op = gpu::AllocOp::create(b, loc, type, tokenType(), token,
                                    ValueRange{}, ValueRange{});
     token = op.getAsyncToken();
@@ -54,18 +61,31 @@ public:
     token = gpu::MemcpyOp::create(b, loc, tokenType(), token, dst, src)
                 .getAsyncToken();
   }
-  /// A device copy of tensor `t`.
+  /// Tensor `t` in device memory, for the kernel to read.
   Value upload(Value t) {
     auto type = cast<RankedTensorType>(t.getType());
     auto memType = MemRefType::get(type.getShape(), type.getElementType());
     Value host = bufferization::ToBufferOp::create(b, loc, memType, t,
                                                    /*read_only=*/true);
+    if (onDevice)
+      return host;
     Value dev = alloc(memType);
     copy(dev, host);
     return dev;
   }
-  /// `dev` copied into a new host tensor.
+  /// A device copy of tensor `t`, for the kernel to update.
+  Value uploadForUpdate(Value t) {
+    if (!onDevice)
+      return upload(t);
+    Value src = upload(t);
+    Value dev = alloc(cast<MemRefType>(src.getType()));
+    memref::CopyOp::create(b, loc, src, dev);
+    return dev;
+  }
+  /// `dev` as a host buffer (on the device: `dev` itself).
   Value download(Value dev) {
+    if (onDevice)
+      return dev;
     auto memType = cast<MemRefType>(dev.getType());
     Value host = memref::AllocOp::create(b, loc, memType);
     copy(host, dev);
@@ -80,25 +100,28 @@ public:
       return arith::ConstantIndexOp::create(b, loc, x).getResult();
     };
     Value one = index(1);
-    auto op = gpu::LaunchOp::create(b, loc, index(gridX), index(gridY), one,
-                                    index(kWarp), one, one,
-                                    /*dynamicSharedMemorySize=*/nullptr,
-                                    tokenType(), ValueRange{token}, workgroup);
-    token = op.getAsyncToken();
+    auto op = gpu::LaunchOp::create(
+        b, loc, index(gridX), index(gridY), one, index(kWarp), one, one,
+        /*dynamicSharedMemorySize=*/nullptr, onDevice ? Type() : tokenType(),
+        onDevice ? ValueRange{} : ValueRange{token}, workgroup);
+    if (!onDevice)
+      token = op.getAsyncToken();
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&op.getBody().front());
     body(op);
     b.setInsertionPointToEnd(&op.getBody().front());
     gpu::TerminatorOp::create(b, loc);
   }
-  /// The host buffer `host` (a download) as the tensor of `type` that
-  /// replaces a result.
+  /// The buffer `host` (a download) as the tensor of `type` that replaces a
+  /// result.
   Value toTensor(Value host, Type type) {
     return bufferization::ToTensorOp::create(
         b, loc, type, host, /*restrict=*/true, /*writable=*/true);
   }
   /// Frees the device buffers and waits for everything.
   void finish() {
+    if (onDevice)
+      return;
     for (Value dev : device)
       token = gpu::DeallocOp::create(b, loc, tokenType(), token, dev)
                   .getAsyncToken();
@@ -107,6 +130,7 @@ public:
 
   OpBuilder &b;
   Location loc;
+  bool onDevice;
   Value token;
   SmallVector<Value> device;
 };
@@ -146,6 +170,13 @@ bool allStatic(Operation *op) {
          llvm::all_of(op->getResultTypes(), isStatic);
 }
 
+/// A kernel pattern, which knows where the host code's buffers live.
+template <typename OpTy> struct KernelPattern : OpRewritePattern<OpTy> {
+  KernelPattern(MLIRContext *ctx, bool onDevice, PatternBenefit benefit = 1)
+      : OpRewritePattern<OpTy>(ctx, benefit), onDevice(onDevice) {}
+  bool onDevice;
+};
+
 /// Builds the kernel of a parallel op in `launch` from the device buffers
 /// of q, k, v, the decay and o, and the shape (H, T, Dk, Dv).
 using ParallelKernelBuilder = void (*)(OpBuilder &, Location, ParallelOp,
@@ -155,14 +186,14 @@ using ParallelKernelBuilder = void (*)(OpBuilder &, Location, ParallelOp,
 /// The host side of a parallel op's kernel: q, k, v and the decay uploaded,
 /// o allocated, B * H x `gridY` blocks launched with the body `kernel`
 /// builds, o downloaded as the op's result.
-void launchParallelOp(PatternRewriter &rewriter, ParallelOp op, int64_t gridY,
-                      ParallelKernelBuilder kernel) {
+void launchParallelOp(PatternRewriter &rewriter, ParallelOp op, bool onDevice,
+                      int64_t gridY, ParallelKernelBuilder kernel) {
   auto qType = op.getQ().getType(), oType = op.getO().getType();
   int64_t B = qType.getDimSize(0), H = qType.getDimSize(1),
           T = qType.getDimSize(2), Dk = qType.getDimSize(3),
           Dv = oType.getDimSize(3);
   Location loc = op.getLoc();
-  DeviceBuffers dev(rewriter, loc);
+  DeviceBuffers dev(rewriter, loc, onDevice);
   Value q = dev.upload(op.getQ()), k = dev.upload(op.getK()),
         v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay());
   Value out =
@@ -175,8 +206,8 @@ void launchParallelOp(PatternRewriter &rewriter, ParallelOp op, int64_t gridY,
   rewriter.replaceOp(op, dev.toTensor(oHost, oType));
 }
 
-struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct RecurrentToGPU : KernelPattern<RecurrentOp> {
+  using KernelPattern::KernelPattern;
 
   LogicalResult matchAndRewrite(RecurrentOp op,
                                 PatternRewriter &rewriter) const override {
@@ -188,10 +219,10 @@ struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
             T = qType.getDimSize(2), Dk = qType.getDimSize(3),
             Dv = vType.getDimSize(3);
     Location loc = op.getLoc();
-    DeviceBuffers dev(rewriter, loc);
+    DeviceBuffers dev(rewriter, loc, onDevice);
     Value q = dev.upload(op.getQ()), k = dev.upload(op.getK()),
           v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay()),
-          state = dev.upload(op.getState());
+          state = dev.uploadForUpdate(op.getState());
     Value out =
         dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
 
@@ -292,8 +323,8 @@ struct RecurrentToGPU : OpRewritePattern<RecurrentOp> {
 /// m <= n, recomputing the score q_n . k_m, accumulating w v_m[j] and the
 /// row's sum of |w| (or of w), and divides once per row. A plain SIMT kernel
 /// for correctness, not speed (the scores are computed once per column).
-struct ParallelRowDivisorToGPU : OpRewritePattern<ParallelOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct ParallelRowDivisorToGPU : KernelPattern<ParallelOp> {
+  using KernelPattern::KernelPattern;
 
   LogicalResult matchAndRewrite(ParallelOp op,
                                 PatternRewriter &rewriter) const override {
@@ -302,7 +333,8 @@ struct ParallelRowDivisorToGPU : OpRewritePattern<ParallelOp> {
     if (!allStatic(op))
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
     int64_t Dv = op.getO().getType().getDimSize(3);
-    launchParallelOp(rewriter, op, (Dv + kWarp - 1) / kWarp, buildKernel);
+    launchParallelOp(rewriter, op, onDevice, (Dv + kWarp - 1) / kWarp,
+                     buildKernel);
     return success();
   }
 
@@ -710,9 +742,9 @@ LogicalResult matchTensorCoreShapes(RetentionOpInterface op,
 /// them as the A operand of P V, and accumulates the 16 x Dv output with
 /// mma.sync; the row normaliser scales it at the end. Rows past T read as
 /// zero and are not stored. No decay tensor exists anywhere.
-struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
-  ParallelToTensorCores(MLIRContext *ctx)
-      : OpRewritePattern(ctx, /*benefit=*/2) {}
+struct ParallelToTensorCores : KernelPattern<ParallelOp> {
+  ParallelToTensorCores(MLIRContext *ctx, bool onDevice)
+      : KernelPattern(ctx, onDevice, /*benefit=*/2) {}
 
   LogicalResult matchAndRewrite(ParallelOp op,
                                 PatternRewriter &rewriter) const override {
@@ -721,7 +753,7 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
     if (failed(matchTensorCoreShapes(op, rewriter, /*dvMultiple=*/8)))
       return failure();
     int64_t T = op.getQ().getType().getDimSize(2);
-    launchParallelOp(rewriter, op, (T + 15) / 16, buildKernel);
+    launchParallelOp(rewriter, op, onDevice, (T + 15) / 16, buildKernel);
     return success();
   }
 
@@ -769,9 +801,9 @@ struct ParallelToTensorCores : OpRewritePattern<ParallelOp> {
 /// is the B-operand layout of S (lane g holds S^T[g][t2..], that is column g
 /// of S), so the cross term reads the state from registers, rounded.
 /// Decays are computed in registers from log(gamma) and the indices.
-struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
-  ChunkwiseToTensorCores(MLIRContext *ctx)
-      : OpRewritePattern(ctx, /*benefit=*/2) {}
+struct ChunkwiseToTensorCores : KernelPattern<ChunkwiseOp> {
+  ChunkwiseToTensorCores(MLIRContext *ctx, bool onDevice)
+      : KernelPattern(ctx, onDevice, /*benefit=*/2) {}
 
   LogicalResult matchAndRewrite(ChunkwiseOp op,
                                 PatternRewriter &rewriter) const override {
@@ -783,7 +815,7 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
             T = qType.getDimSize(2), Dk = qType.getDimSize(3),
             Dv = oType.getDimSize(3);
     Location loc = op.getLoc();
-    DeviceBuffers dev(rewriter, loc);
+    DeviceBuffers dev(rewriter, loc, onDevice);
     Value q = dev.upload(op.getQ()), k = dev.upload(op.getK()),
           v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay());
     Value init =
@@ -998,6 +1030,8 @@ struct ChunkwiseToTensorCores : OpRewritePattern<ChunkwiseOp> {
 
 struct ConvertRetentionToGPUPass
     : retnet::impl::ConvertRetentionToGPUPassBase<ConvertRetentionToGPUPass> {
+  using ConvertRetentionToGPUPassBase::ConvertRetentionToGPUPassBase;
+
   void runOnOperation() override {
     // Device buffers need static shapes; every op with them gets a kernel.
     WalkResult dynamic = getOperation()->walk([](RetentionOpInterface op) {
@@ -1016,25 +1050,27 @@ struct ConvertRetentionToGPUPass
     // ops for the recurrent kernel, except parallel ops with a row divisor,
     // which have a kernel of their own.
     RewritePatternSet chunkwise(&getContext());
-    chunkwise.add<ChunkwiseToTensorCores>(&getContext());
+    chunkwise.add<ChunkwiseToTensorCores>(&getContext(), operandsOnDevice);
     walkAndApplyPatterns(getOperation(), std::move(chunkwise));
     RewritePatternSet parallel(&getContext());
     populateChunkwiseToParallelPatterns(parallel);
     walkAndApplyPatterns(getOperation(), std::move(parallel));
     RewritePatternSet tensorCores(&getContext());
-    tensorCores.add<ParallelToTensorCores>(&getContext());
+    tensorCores.add<ParallelToTensorCores>(&getContext(), operandsOnDevice);
     walkAndApplyPatterns(getOperation(), std::move(tensorCores));
     RewritePatternSet forms(&getContext());
     populateToRecurrentPatterns(forms);
     walkAndApplyPatterns(getOperation(), std::move(forms));
     RewritePatternSet kernels(&getContext());
-    populateRetentionToGPUPatterns(kernels);
+    populateRetentionToGPUPatterns(kernels, operandsOnDevice);
     walkAndApplyPatterns(getOperation(), std::move(kernels));
   }
 };
 } // namespace
 
-void retnet::populateRetentionToGPUPatterns(RewritePatternSet &patterns) {
+void retnet::populateRetentionToGPUPatterns(RewritePatternSet &patterns,
+                                            bool operandsOnDevice) {
   patterns.add<ChunkwiseToTensorCores, ParallelToTensorCores,
-               ParallelRowDivisorToGPU, RecurrentToGPU>(patterns.getContext());
+               ParallelRowDivisorToGPU, RecurrentToGPU>(patterns.getContext(),
+                                                        operandsOnDevice);
 }

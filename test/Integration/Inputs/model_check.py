@@ -10,6 +10,7 @@ same way (to nearest even; the embedding table and norm gains stay f32) and
 the 1e-3 bound still applies: the kernels must compute the same function.
 The distance to the f32-weight reference is printed and bounded by
 (2L + 1) u, u the 16-bit type's unit roundoff: a first-order estimate.
+--run-args passes more options to `retnet-compile run` (e.g. the GPU target).
 With --aot-cc, also `retnet-compile build` (batch 1): the artifact's C API,
 in a C program compiled with that command, prefills the tokens in calls of
 the --prefill-tokens lengths and decode steps; its logits of the last position
@@ -85,6 +86,8 @@ def main():
     ap.add_argument("--weights-dtype", choices=["f32", "bf16", "f16"], default="f32")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--run-args", default="",
+                    help="more options of retnet-compile run, space-separated")
     ap.add_argument("--aot-cc", help="C compiler command for the artifact's test program")
     ap.add_argument("--aot-program", help="the C source of that program")
     ap.add_argument("--prefill-tokens", default="4", help="lengths, comma-separated")
@@ -117,7 +120,8 @@ def main():
         out = os.path.join(a.work, "logits_%s.npy" % form)
         subprocess.run(["retnet-compile", "run", "--model", model, "--tokens", tok_path,
                         "--form", form, "--logits", out,
-                        "--weights-dtype", a.weights_dtype], check=True)
+                        "--weights-dtype", a.weights_dtype] + a.run_args.split(),
+                       check=True)
         got = np.load(out)
         if got.shape != want.shape or got.dtype != np.float32:
             print("FAIL: %s logits %s %s, expected %s float32" % (form, got.shape, got.dtype, want.shape))
@@ -137,7 +141,8 @@ def main():
         art = os.path.join(a.work, "artifact")
         subprocess.run(["retnet-compile", "build", "--model", model, "--target", "cpu",
                         "--prefill-tokens", a.prefill_tokens, "-o", art,
-                        "--weights-dtype", a.weights_dtype], check=True)
+                        "--weights-dtype", a.weights_dtype] + a.run_args.split(),
+                       check=True)
         program = os.path.join(a.work, "aot-generate")
         subprocess.run(a.aot_cc.split() + [a.aot_program, "-I" + art, "-L" + art,
                        "-lretnet_model", "-Wl,-rpath," + art, "-o", program], check=True)

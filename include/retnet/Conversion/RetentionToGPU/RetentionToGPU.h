@@ -11,7 +11,11 @@ namespace retnet {
 /// a `gpu.launch` of a kernel: f16 chunkwise and parallel ops in m16n8k16
 /// tiles the tensor-core kernels, recurrent ops the recurrent kernel
 /// (convert-retention-to-gpu first turns the other forms into those).
-void populateRetentionToGPUPatterns(mlir::RewritePatternSet &patterns);
+/// The kernel patterns. With `operandsOnDevice`, the host code's buffers
+/// are device memory: kernels read the operands' own buffers and write new
+/// ones (no copies between host and device, synchronous launches).
+void populateRetentionToGPUPatterns(mlir::RewritePatternSet &patterns,
+                                    bool operandsOnDevice = false);
 
 #define GEN_PASS_DECL_CONVERTRETENTIONTOGPUPASS
 #include "retnet/Conversion/Passes.h.inc"
