@@ -326,8 +326,9 @@ Error checkConvention(mlir::ModuleOp module, const Config &config,
 /// adds the entry table to the module first.
 Expected<ArgumentTable>
 compileEntry(mlir::MLIRContext &context, const Config &config,
-             const Weights &weights, const CodeTarget &target, Entry &entry,
-             StringRef objectPath, Buffers &buffers,
+             const Weights &weights, const ArtifactOptions &options,
+             const CodeTarget &target, Entry &entry, StringRef objectPath,
+             Buffers &buffers,
              llvm::function_ref<void(mlir::ModuleOp)> addTable) {
   if (Error e = checkForwardShape(config, entry.shape))
     return std::move(e);
@@ -336,16 +337,23 @@ compileEntry(mlir::MLIRContext &context, const Config &config,
   mlir::SymbolTable symbols(*module);
   if (failed(symbols.rename(symbols.lookup("forward"), entry.name)))
     return error("cannot name the " + entry.name + " entry");
-  if (failed(lowerForHostCPU(*module, CpuLowering::Fused, target.registers.rows,
-                             target.registers.cols)))
+  if (options.device == ArtifactOptions::Device::CUDA) {
+    mlir::PassManager pm(&context);
+    CudaPipelineOptions cuda;
+    cuda.chip = options.chip;
+    cuda.format = options.emulate ? CudaFormat::Emulator : CudaFormat::Fatbin;
+    buildGraphToCUDAPipeline(pm, cuda);
+    if (failed(pm.run(*module)))
+      return error("compiling the " + entry.name + " entry for the GPU failed");
+  } else if (failed(lowerForHostCPU(*module, CpuLowering::Fused,
+                                    target.registers.rows,
+                                    target.registers.cols))) {
     return error("lowering the " + entry.name +
                  " entry to the LLVM dialect failed");
+  }
   if (Error e = checkConvention(*module, config, entry))
     return std::move(e);
 
-  auto jit = rt::JitModule::load(*module, {});
-  if (!jit)
-    return jit.takeError();
   std::vector<const npy::Array *> args = {nullptr};
   for (const npy::Array *w : weights.arguments())
     args.push_back(w);
@@ -353,16 +361,25 @@ compileEntry(mlir::MLIRContext &context, const Config &config,
   if (args.size() != RETNET_AOT_WEIGHT_ARGS + 3)
     return error("the model's entries do not take the weight arguments of "
                  "the artifact format");
-  auto prepared = (*jit)->prepare(entry.name, args);
-  if (!prepared)
-    return prepared.takeError();
+  // CPU code takes some weights prepared (packed) by its preparer, run
+  // here once; the GPU's takes them as they are.
+  rt::JitModule::Prepared prepared;
+  if (options.device == ArtifactOptions::Device::CPU) {
+    auto jit = rt::JitModule::load(*module, {});
+    if (!jit)
+      return jit.takeError();
+    auto p = (*jit)->prepare(entry.name, args);
+    if (!p)
+      return p.takeError();
+    prepared = std::move(*p);
+  }
   ArgumentTable table;
   for (int64_t i = 0; i < RETNET_AOT_WEIGHT_ARGS; ++i) {
-    auto it = llvm::find(prepared->positions, i + 1);
-    table[i] = it == prepared->positions.end()
+    auto it = llvm::find(prepared.positions, i + 1);
+    table[i] = it == prepared.positions.end()
                    ? buffers.add(*args[i + 1])
                    : buffers.adopt(std::move(
-                         prepared->arrays[it - prepared->positions.begin()]));
+                         prepared.arrays[it - prepared.positions.begin()]));
     const npy::Array *a = buffers.all()[table[i]];
     std::vector<int64_t> want(
         entry.layout.begin() + i * (2 + RETNET_AOT_MAX_RANK),
@@ -460,7 +477,8 @@ Expected<std::string> findCompiler(StringRef name) {
 }
 
 Error linkLibrary(StringRef cc, StringRef runtimeArchive,
-                  ArrayRef<std::string> objects, StringRef library) {
+                  ArrayRef<std::string> objects, StringRef library,
+                  StringRef gpuRuntime) {
   SmallString<128> log;
   if (std::error_code ec =
           sys::fs::createTemporaryFile("retnet-build", "log", log))
@@ -471,7 +489,17 @@ Error linkLibrary(StringRef cc, StringRef runtimeArchive,
                                  "-o", library};
   for (const std::string &o : objects)
     argv.push_back(o);
-  argv.append({runtimeArchive, "-lm"});
+  // All of the runtime: the API is what the program calls, whatever the
+  // compiled code happens to reference.
+  argv.append(
+      {"-Wl,--whole-archive", runtimeArchive, "-Wl,--no-whole-archive"});
+  // The GPU runtime, next to the library.
+  std::string gpuRuntimeDir, rpath = "-Wl,-rpath,$ORIGIN";
+  if (!gpuRuntime.empty()) {
+    gpuRuntimeDir = ("-L" + sys::path::parent_path(library)).str();
+    argv.append({gpuRuntimeDir, "-lretnet_runtime", rpath});
+  }
+  argv.push_back("-lm");
   std::optional<StringRef> redirects[] = {std::nullopt, log.str(), log.str()};
   std::string message;
   int rc =
@@ -485,7 +513,7 @@ Error linkLibrary(StringRef cc, StringRef runtimeArchive,
 }
 } // namespace
 
-Error retnet::writeCpuArtifact(
+Error retnet::writeArtifact(
     mlir::MLIRContext &context, const Config &config, const Weights &weights,
     const ArtifactOptions &options,
     const std::function<void(const Twine &)> &progress) {
@@ -549,11 +577,11 @@ Error retnet::writeCpuArtifact(
       defineEntryTable(module, id, config.vocabSize, state, entries,
                        target->checkedFeatures);
     };
-    auto table =
-        compileEntry(context, config, weights, *target, entry, object, buffers,
-                     i + 1 == entries.size()
-                         ? llvm::function_ref<void(mlir::ModuleOp)>(addTable)
-                         : nullptr);
+    auto table = compileEntry(
+        context, config, weights, options, *target, entry, object, buffers,
+        i + 1 == entries.size()
+            ? llvm::function_ref<void(mlir::ModuleOp)>(addTable)
+            : nullptr);
     if (!table)
       return table.takeError();
     tables.push_back(*table);
@@ -566,7 +594,17 @@ Error retnet::writeCpuArtifact(
   sys::path::append(library, "libretnet_model.so");
   sys::path::append(header, "retnet_model.h");
   sys::path::append(weightsPath, "model.weights");
-  if (Error e = linkLibrary(*cc, options.runtimeArchive, objects, library))
+  bool gpu = options.device == ArtifactOptions::Device::CUDA;
+  SmallString<256> gpuRuntime(options.outDir);
+  sys::path::append(gpuRuntime, "libretnet_runtime.so");
+  if (gpu)
+    if (std::error_code ec =
+            sys::fs::copy_file(options.gpuRuntimeLibrary, gpuRuntime))
+      return error("cannot copy '" + options.gpuRuntimeLibrary + "' to '" +
+                   gpuRuntime + "': " + ec.message());
+  if (Error e = linkLibrary(
+          *cc, gpu ? options.cudaRuntimeArchive : options.runtimeArchive,
+          objects, library, gpu ? gpuRuntime.str() : StringRef()))
     return e;
   if (std::error_code ec = sys::fs::copy_file(options.header, header))
     return error("cannot copy '" + options.header + "' to '" + header +

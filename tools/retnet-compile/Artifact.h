@@ -11,6 +11,7 @@
 
 #include "retnet/Model/Config.h"
 #include "retnet/Model/Weights.h"
+#include "retnet/Pipelines/Pipelines.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/Error.h"
@@ -23,6 +24,11 @@ namespace retnet {
 
 struct ArtifactOptions {
   std::string outDir;
+  /// What the compiled code runs on: the CPU, or the GPU (the whole model
+  /// as kernels; with `emulate`, the GPU runtime's CPU emulator) for `chip`.
+  enum class Device { CPU, CUDA } device = Device::CPU;
+  bool emulate = false;
+  CudaChip chip = CudaChip::sm_80;
   /// Tokens per call of each compiled chunkwise prefill: a prompt runs in
   /// the longest calls that fit, its remainder in decode steps.
   std::vector<int64_t> prefillTokens = {512, 64, 8};
@@ -35,8 +41,10 @@ struct ArtifactOptions {
   std::vector<std::string> features;
   /// The C compiler driver that links the shared library.
   std::string cc;
-  /// The C runtime archive and the header of its API.
-  std::string runtimeArchive, header;
+  /// The C runtime archive and the header of its API; for the GPU, the
+  /// runtime archive built for it and the GPU runtime library
+  /// (libretnet_runtime.so) that the artifact links, copied next to it.
+  std::string runtimeArchive, header, cudaRuntimeArchive, gpuRuntimeLibrary;
 };
 
 /// Compiles the prefill and decode entries for the host CPU or the one
@@ -45,9 +53,9 @@ struct ArtifactOptions {
 /// prepares the weights as they take them, and writes the artifact.
 /// `progress` reports each step.
 llvm::Error
-writeCpuArtifact(mlir::MLIRContext &context, const model::Config &config,
-                 const model::Weights &weights, const ArtifactOptions &options,
-                 const std::function<void(const llvm::Twine &)> &progress);
+writeArtifact(mlir::MLIRContext &context, const model::Config &config,
+              const model::Weights &weights, const ArtifactOptions &options,
+              const std::function<void(const llvm::Twine &)> &progress);
 
 } // namespace retnet
 

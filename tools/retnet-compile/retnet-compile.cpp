@@ -2,10 +2,11 @@
 //
 //   retnet-compile run --model DIR --tokens T.npy --form F --logits OUT.npy
 //       [--weights-dtype f32|bf16|f16] (also on generate and emit)
+//       [--target cpu|cuda [--emulate] [--chip sm_80|sm_90]] (also on generate)
 //   retnet-compile generate --model DIR --prompt-tokens P --max-new-tokens N
-//   retnet-compile emit --model DIR --stage retention|linalg|llvm
+//   retnet-compile emit --model DIR --stage retention|linalg|llvm|ptx
 //   retnet-compile init --config CONFIG.json --seed S -o DIR
-//   retnet-compile build --model DIR --target cpu -o OUT
+//   retnet-compile build --model DIR --target cpu|cuda [--emulate] -o OUT
 //
 // A model directory holds config.json (torchscale RetNetConfig keys) and
 // model.safetensors (RetNetDecoder state_dict names). Every malformed input
@@ -142,12 +143,16 @@ static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
 static cl::opt<std::string> outDir("o", cl::desc("Output directory"),
                                    cl::cat(driverCategory), cl::sub(initCmd),
                                    cl::sub(buildCmd));
-enum class Target { CPU };
-static cl::opt<Target>
-    target("target", cl::desc("What the artifact runs on"),
-           cl::values(clEnumValN(Target::CPU, "cpu",
-                                 "a CPU: the build machine's or --mcpu's")),
-           cl::init(Target::CPU), cl::cat(driverCategory), cl::sub(buildCmd));
+enum class Target { CPU, CUDA };
+static cl::opt<Target> target(
+    "target", cl::desc("What the artifact runs on"),
+    cl::values(clEnumValN(Target::CPU, "cpu",
+                          "a CPU: the build machine's or --mcpu's"),
+               clEnumValN(Target::CUDA, "cuda",
+                          "an NVIDIA GPU (--chip), or with --emulate the GPU "
+                          "runtime's CPU emulator; the library needs "
+                          "libretnet_runtime.so, written next to it")),
+    cl::init(Target::CPU), cl::cat(driverCategory), cl::sub(buildCmd));
 enum class Device { CPU, CUDA };
 static cl::opt<Device> runTarget(
     "target", cl::desc("Where the model runs"),
@@ -163,14 +168,14 @@ static cl::opt<bool>
             cl::desc("With --target cuda: run the kernels on the CPU emulator "
                      "instead of a GPU"),
             cl::init(false), cl::cat(driverCategory), cl::sub(runCmd),
-            cl::sub(generateCmd));
+            cl::sub(generateCmd), cl::sub(buildCmd));
 static cl::opt<CudaChip>
     chip("chip",
          cl::desc("The GPU generation (--target cuda, emit --stage ptx)"),
          cl::values(clEnumValN(CudaChip::sm_80, "sm_80", "Ampere (default)"),
                     clEnumValN(CudaChip::sm_90, "sm_90", "Hopper")),
          cl::init(CudaChip::sm_80), cl::cat(driverCategory), cl::sub(runCmd),
-         cl::sub(generateCmd), cl::sub(emitCmd));
+         cl::sub(generateCmd), cl::sub(emitCmd), cl::sub(buildCmd));
 static cl::list<int64_t> prefillTokens(
     "prefill-tokens",
     cl::desc("Tokens per call of each compiled prefill (default 512,64,8): "
@@ -668,8 +673,16 @@ int build(mlir::MLIRContext &context) {
   options.cc = cCompiler;
   options.runtimeArchive = RETNET_AOT_RUNTIME;
   options.header = RETNET_AOT_HEADER;
+  if (emulate && target != Target::CUDA)
+    return fail("--emulate needs --target cuda");
+  if (target == Target::CUDA)
+    options.device = ArtifactOptions::Device::CUDA;
+  options.emulate = emulate;
+  options.chip = chip;
+  options.cudaRuntimeArchive = RETNET_AOT_CUDA_RUNTIME;
+  options.gpuRuntimeLibrary = RETNET_GPU_RUNTIME_LIBRARY;
   if (Error e =
-          writeCpuArtifact(context, m->config, m->weights, options, progress))
+          writeArtifact(context, m->config, m->weights, options, progress))
     return fail(toString(std::move(e)));
   return 0;
 }

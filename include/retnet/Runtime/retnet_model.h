@@ -4,8 +4,11 @@
  * OUT/libretnet_model.so (the model's prefill and decode step compiled for
  * the build machine's CPU, and this API), OUT/model.weights (the weights as
  * that code takes them) and this header. The library needs only libc and
- * libm at run time. A model holds one sequence (batch 1): its recurrent
- * state and position advance with every token given to it.
+ * libm at run time. With `--target cuda` the model runs on the GPU and the
+ * library also needs libretnet_runtime.so, written next to it (the
+ * variable RETNET_GPU_BACKEND=emulator runs it on the CPU emulator). A
+ * model holds one sequence (batch 1): its recurrent state and position
+ * advance with every token given to it.
  *
  *   char err[256];
  *   retnet_model *m = retnet_model_load("OUT/model.weights", err, sizeof err);

@@ -6,10 +6,20 @@
  * where no LLVM, MLIR or C++ runtime is installed. Every field of the
  * weights file is checked before it is used.
  *
+ * Built twice: for CPU artifacts, and with RETNET_AOT_CUDA for artifacts of
+ * the model on the GPU, whose compiled code takes device buffers: the
+ * weights are uploaded once at load, the state lives on the device, each
+ * call uploads its token ids and gets the logits back in a host buffer.
+ * Those call the GPU runtime (GpuRuntime.h, libretnet_runtime.so), whose
+ * failures end the process.
+ *
  *===----------------------------------------------------------------------===*/
 
 #include "retnet/Runtime/AotFormat.h"
 #include "retnet/Runtime/retnet_model.h"
+#ifdef RETNET_AOT_CUDA
+#include "retnet/Runtime/GpuRuntime.h"
+#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -40,6 +50,9 @@ extern const struct {
   int64_t tokens;
   entry_fn fn;
 } retnet_model_entries[];
+
+/* Threads.c: the first call fixes the thread count. */
+HIDDEN void retnet_threads_freeze(void);
 
 /* Compiled code cannot handle a null allocation: like the JIT's runtime,
  * report and stop. */
@@ -94,6 +107,12 @@ struct retnet_model {
   float *state;
   size_t state_bytes;
   int64_t *tokens; /* [max_tokens] */
+  /* Where the buffers' data starts in the file. */
+  int64_t data_start, buffer_count;
+#ifdef RETNET_AOT_CUDA
+  char *device_weights;   /* the file's data section on the device */
+  int64_t *device_tokens; /* [max_tokens] */
+#endif
   descriptor *buffers;
   descriptor state_desc;
   /* The weight arguments of each entry of retnet_model_entries. */
@@ -213,6 +232,8 @@ static int parse(retnet_model *m, int64_t size, const char *path, char *err,
     return -1;
   }
   int64_t data_start = header + n * record_bytes;
+  m->data_start = data_start;
+  m->buffer_count = n;
   for (int64_t b = 0; b < n; ++b) {
     const int64_t *r = w + header / 8 + b * RETNET_AOT_BUFFER_WORDS;
     int64_t elem = r[0], rank = r[1];
@@ -321,6 +342,24 @@ static int check_cpu(char *err, size_t err_size) {
   return 0;
 }
 
+#ifdef RETNET_AOT_CUDA
+/* Copies the data section of the file (`size` bytes) to the device once,
+ * points the buffers' descriptors there and frees the host copy. */
+static void upload(retnet_model *m, int64_t size) {
+  size_t bytes = (size_t)(size - m->data_start);
+  m->device_weights = mgpuMemAlloc(bytes ? bytes : 1, NULL, false);
+  mgpuMemcpy(m->device_weights, m->file + m->data_start, bytes, NULL);
+  mgpuStreamSynchronize(NULL);
+  for (int64_t b = 0; b < m->buffer_count; ++b) {
+    descriptor *d = &m->buffers[b];
+    int64_t offset = (char *)(intptr_t)d->words[1] - m->file - m->data_start;
+    d->words[0] = d->words[1] = (int64_t)(intptr_t)(m->device_weights + offset);
+  }
+  free(m->file);
+  m->file = NULL;
+}
+#endif
+
 retnet_model *retnet_model_load(const char *weights_path, char *err,
                                 size_t err_size) {
   set_error(err, err_size, "%s", "");
@@ -341,10 +380,17 @@ retnet_model *retnet_model_load(const char *weights_path, char *err,
     retnet_model_free(m);
     return NULL;
   }
+  m->tokens = calloc((size_t)m->max_tokens, sizeof(int64_t));
+#ifdef RETNET_AOT_CUDA
+  upload(m, size);
+  m->state = mgpuMemAlloc(m->state_bytes, NULL, false);
+  m->device_tokens =
+      mgpuMemAlloc((size_t)m->max_tokens * sizeof(int64_t), NULL, false);
+#else
   m->state = aligned_alloc(RETNET_AOT_ALIGNMENT,
                            (m->state_bytes + RETNET_AOT_ALIGNMENT - 1) /
                                RETNET_AOT_ALIGNMENT * RETNET_AOT_ALIGNMENT);
-  m->tokens = calloc((size_t)m->max_tokens, sizeof(int64_t));
+#endif
   if (!m->state || !m->tokens) {
     set_error(err, err_size, "out of memory");
     retnet_model_free(m);
@@ -366,11 +412,19 @@ int64_t retnet_model_position(const retnet_model *m) {
 /* Runs entry `e` on its number of tokens from m->tokens; copies the
  * logits into `logits` when it is not null. */
 static void call(retnet_model *m, int64_t e, float *logits) {
+  retnet_threads_freeze();
   entry_fn entry = retnet_model_entries[e].fn;
   int64_t count = retnet_model_entries[e].tokens;
   int64_t shape[2] = {1, count};
   descriptor tokens, result;
+#ifdef RETNET_AOT_CUDA
+  mgpuMemcpy(m->device_tokens, m->tokens, (size_t)count * sizeof(int64_t),
+             NULL);
+  mgpuStreamSynchronize(NULL);
+  describe(&tokens, m->device_tokens, 2, shape);
+#else
   describe(&tokens, m->tokens, 2, shape);
+#endif
   void **w = m->args[e];
   entry(&result, &tokens, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8],
         w[9], w[10], w[11], w[12], w[13], w[14], w[15], &m->state_desc,
@@ -423,7 +477,12 @@ int retnet_model_decode(retnet_model *m, int64_t token, float *logits) {
 void retnet_model_reset(retnet_model *m) {
   if (!m)
     return;
+#ifdef RETNET_AOT_CUDA
+  mgpuMemset32(m->state, 0, m->state_bytes / 4, NULL);
+  mgpuStreamSynchronize(NULL);
+#else
   memset(m->state, 0, m->state_bytes);
+#endif
   m->position = 0;
   m->error[0] = 0;
 }
@@ -437,7 +496,16 @@ void retnet_model_free(retnet_model *m) {
     return;
   free(m->file);
   free(m->buffers);
+#ifdef RETNET_AOT_CUDA
+  if (m->device_weights)
+    mgpuMemFree(m->device_weights, NULL);
+  if (m->device_tokens)
+    mgpuMemFree(m->device_tokens, NULL);
+  if (m->state)
+    mgpuMemFree(m->state, NULL);
+#else
   free(m->state);
+#endif
   free(m->tokens);
   free(m);
 }

@@ -161,6 +161,10 @@ static void start_pool(void) {
   }
 }
 
+/* The first prefill or decode fixes the thread count, whether or not its
+ * code forks a team (the GPU's host code never does). */
+HIDDEN void retnet_threads_freeze(void) { atomic_store(&pool.started, 1); }
+
 int retnet_model_set_threads(int threads) {
   if (threads < 1 || atomic_load(&pool.started))
     return -1;

@@ -10,7 +10,8 @@ same way (to nearest even; the embedding table and norm gains stay f32) and
 the 1e-3 bound still applies: the kernels must compute the same function.
 The distance to the f32-weight reference is printed and bounded by
 (2L + 1) u, u the 16-bit type's unit roundoff: a first-order estimate.
---run-args passes more options to `retnet-compile run` (e.g. the GPU target).
+--run-args passes more options to `retnet-compile run` (e.g. the GPU target);
+--aot-emulate builds the artifact for the GPU and runs it on the emulator.
 With --aot-cc, also `retnet-compile build` (batch 1): the artifact's C API,
 in a C program compiled with that command, prefills the tokens in calls of
 the --prefill-tokens lengths and decode steps; its logits of the last position
@@ -90,6 +91,8 @@ def main():
                     help="more options of retnet-compile run, space-separated")
     ap.add_argument("--aot-cc", help="C compiler command for the artifact's test program")
     ap.add_argument("--aot-program", help="the C source of that program")
+    ap.add_argument("--aot-emulate", action="store_true",
+                    help="build the artifact for the GPU and run it on the emulator")
     ap.add_argument("--prefill-tokens", default="4", help="lengths, comma-separated")
     a = ap.parse_args()
 
@@ -146,9 +149,12 @@ def main():
         program = os.path.join(a.work, "aot-generate")
         subprocess.run(a.aot_cc.split() + [a.aot_program, "-I" + art, "-L" + art,
                        "-lretnet_model", "-Wl,-rpath," + art, "-o", program], check=True)
+        env = dict(os.environ)
+        if a.aot_emulate:
+            env["RETNET_GPU_BACKEND"] = "emulator"
         out = subprocess.run([program, os.path.join(art, "model.weights"),
                               ",".join(str(t) for t in tokens[0]), "1", "logits"],
-                             check=True, capture_output=True, text=True).stdout
+                             check=True, capture_output=True, text=True, env=env).stdout
         got = np.array([float(x) for x in out.split()], dtype=np.float32)
         last = want[0, -1]
         rel = np.max(np.abs(got - last)) / np.max(np.abs(last)) if got.shape == last.shape else np.inf
