@@ -131,13 +131,19 @@ static cl::opt<Stage> stage(
 static cl::opt<int64_t> emitSeq("seq", cl::desc("Sequence length to emit for"),
                                 cl::init(16), cl::cat(driverCategory),
                                 cl::sub(emitCmd));
+static cl::opt<bool> emitLastLogits(
+    "last-logits-only",
+    cl::desc("Emit the logits of each sequence's last position only (as "
+             "generate's prefill computes them)"),
+    cl::init(false), cl::cat(driverCategory), cl::sub(emitCmd));
 static cl::opt<int64_t> emitBatch("batch", cl::desc("Batch size to emit for"),
                                   cl::init(1), cl::cat(driverCategory),
                                   cl::sub(emitCmd));
-static cl::opt<std::string> configFile("config",
-                                       cl::desc("config.json to initialise"),
-                                       cl::cat(driverCategory),
-                                       cl::sub(initCmd));
+static cl::opt<std::string> configFile(
+    "config",
+    cl::desc("config.json to initialise (init), or to emit for instead of "
+             "--model (emit: the IR needs no weights)"),
+    cl::cat(driverCategory), cl::sub(initCmd), cl::sub(emitCmd));
 static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
                               cl::cat(driverCategory), cl::sub(initCmd));
 static cl::opt<std::string> outDir("o", cl::desc("Output directory"),
@@ -621,16 +627,26 @@ int generate(mlir::MLIRContext &context) {
 int emit(mlir::MLIRContext &context) {
   if (emitSeq < 1 || emitBatch < 1)
     return fail("--seq and --batch must be at least 1");
-  Expected<Model> m = loadModel();
-  if (!m)
-    return fail(toString(m.takeError()));
+  if (!configFile.empty() && !modelDir.empty())
+    return fail("emit takes --model or --config, not both");
+  Expected<Config> config = Config::load(configFile);
+  if (configFile.empty()) {
+    consumeError(config.takeError());
+    Expected<Model> m = loadModel();
+    if (!m)
+      return fail(toString(m.takeError()));
+    config = std::move(m->config);
+  }
+  if (!config)
+    return fail(toString(config.takeError()));
   int64_t seq = form == Form::Recurrent ? 1 : int64_t(emitSeq);
-  ForwardShape shape{form, emitBatch, seq, effectiveChunk(m->config)};
+  ForwardShape shape{form, emitBatch, seq, effectiveChunk(*config),
+                     emitLastLogits};
   shape.weightType = weightsDtype;
-  if (Error e = checkForwardShape(m->config, shape))
+  if (Error e = checkForwardShape(*config, shape))
     return fail(toString(std::move(e)));
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      buildForward(context, m->config, shape);
+      buildForward(context, *config, shape);
   mlir::PassManager pm(&context);
   if (stage == Stage::Linalg)
     buildRetentionFusedToLinalgPipeline(pm, FusedPipelineOptions());
