@@ -188,10 +188,10 @@ void retnet::buildGraphToCUDAPipeline(OpPassManager &pm,
   addBufferization(pm);
   pm.addNestedPass<func::FuncOp>(retnet::gpu::createGpuDeviceBuffersPass());
   // Every other linalg op becomes a kernel: one thread per element of its
-  // parallel dimensions (the innermost on threadIdx.x, blocks of 16 x 16),
-  // reductions in a loop of that thread.
+  // parallel dimensions (blocks of up to 256 threads along the innermost
+  // ones, on threadIdx.x first), reductions in a loop of that thread.
   pm.addPass(createConvertLinalgToParallelLoopsPass());
-  pm.addPass(createParallelLoopTilingPass({16, 16}, /*noMinMaxBounds=*/true));
+  pm.addNestedPass<func::FuncOp>(retnet::gpu::createGpuTileParallelLoopsPass());
   GpuMapParallelLoopsPassOptions mapping;
   mapping.mappingPolicyStr = "innermost-first";
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass(mapping));

@@ -65,4 +65,31 @@ def GpuDeviceBuffersPass
                            "::mlir::memref::MemRefDialect"];
 }
 
+def GpuTileParallelLoopsPass
+    : Pass<"retnet-gpu-tile-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile host code's parallel loops into GPU blocks of threads";
+  let description = [{
+    Tiles every outermost `scf.parallel` outside GPU kernels into an outer
+    loop of blocks and an inner loop of at most `threads` threads, which
+    `gpu-map-parallel-loops{mapping-policy=innermost-first}` maps to the
+    grid and the block. The block takes the innermost dimension first (all
+    of it, up to `threads`), then the next ones with what is left, so that
+    threads follow the contiguous dimension (coalesced accesses) and a
+    block has as many threads as work: a [1, N] loop (a decode step's
+    product or elementwise op) gets blocks of 1 x min(N, threads), a
+    [1, 2, 8, 24] one blocks of 1 x 1 x 8 x 24. Only the three innermost
+    dimensions (x, y, z: the others stay loops in the kernel) are tiled,
+    z by at most 64 (CUDA's limit). Inner loops have fixed bounds and a
+    guard (upstream `tileParallelLoop`, `noMinMaxBounds`). Extents that are
+    not constant take all the threads left.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"256",
+           "Threads per block at most">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 #endif // RETNET_CODEGEN_GPU_PASSES_TD
