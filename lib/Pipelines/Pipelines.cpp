@@ -182,6 +182,9 @@ void retnet::buildGraphToCUDAPipeline(OpPassManager &pm,
   ConvertRetentionToGPUPassOptions retention;
   retention.operandsOnDevice = true;
   pm.addPass(createConvertRetentionToGPUPass(retention));
+  // Elementwise producers into their consumers: fewer kernels, and fewer
+  // activations written to device memory and read back.
+  pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createRecordEntrySignaturesPass());
   // Deallocation sees through gpu.launch (not through launch_func): the
   // kernels are outlined after it.

@@ -7,8 +7,9 @@
 
 // The host code allocates device buffers and launches: the product's zero
 // fill, the product, the copy of the state that the retention kernel
-// updates, the retention kernel, the activation (erf, from libdevice); each
-// result comes back with one copy to a host buffer.
+// updates, the retention kernel, the activation (erf, from libdevice, and
+// the product with the retention output fused into one kernel); each result
+// comes back with one copy to a host buffer.
 // PTX-LABEL: llvm.func @layer(
 //       PTX:   llvm.call @mgpuMemAlloc
 //       PTX:   gpu.launch_func <%{{.*}} : !llvm.ptr> @layer_kernel::@layer_kernel
@@ -16,6 +17,7 @@
 //       PTX:   gpu.launch_func <%{{.*}} : !llvm.ptr> @layer_kernel_1::@layer_kernel
 //       PTX:   gpu.launch_func <%{{.*}} : !llvm.ptr> @layer_kernel_2::@layer_kernel
 //       PTX:   gpu.launch_func <%{{.*}} : !llvm.ptr> @layer_kernel_3::@layer_kernel
+//   PTX-NOT:   gpu.launch_func
 //       PTX:   llvm.call @mgpuMemcpy
 //       PTX:   llvm.call @mgpuMemcpy
 //       PTX:   llvm.return
@@ -50,5 +52,14 @@ func.func @layer(%x: tensor<1x2x1x32xf32>, %w: tensor<32x32xf32>,
     %r = math.erf %in : f32
     linalg.yield %r : f32
   } -> tensor<1x2x1x32xf32>
-  return %a, %s1 : tensor<1x2x1x32xf32>, tensor<1x2x16x32xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>,
+                                        affine_map<(a, b, c, d) -> (a, b, c, d)>,
+                                        affine_map<(a, b, c, d) -> (a, b, c, d)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%a, %o : tensor<1x2x1x32xf32>, tensor<1x2x1x32xf32>) outs(%e4 : tensor<1x2x1x32xf32>) {
+  ^bb0(%u: f32, %v: f32, %out: f32):
+    %r = arith.mulf %u, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x1x32xf32>
+  return %g, %s1 : tensor<1x2x1x32xf32>, tensor<1x2x16x32xf32>
 }
