@@ -1,6 +1,7 @@
 //===- RetentionToGPU.cpp - retention kernels for NVIDIA GPUs -------------===//
 
 #include "retnet/Conversion/RetentionToGPU/RetentionToGPU.h"
+#include "retnet/Codegen/GPU/MmaSync.h"
 #include "retnet/Dialect/Retention/IR/RetentionOps.h"
 #include "retnet/Dialect/Retention/Transforms/Transforms.h"
 
@@ -42,23 +43,23 @@ public:
   DeviceBuffers(OpBuilder &b, Location loc, bool onDevice)
       : b(b), loc(loc), onDevice(onDevice) {
     if (!onDevice)
-      token = gpu::WaitOp::create(b, loc, tokenType(), ValueRange{})
+      token = mlir::gpu::WaitOp::create(b, loc, tokenType(), ValueRange{})
                   .getAsyncToken();
   }
-  Type tokenType() { return gpu::AsyncTokenType::get(b.getContext()); }
+  Type tokenType() { return mlir::gpu::AsyncTokenType::get(b.getContext()); }
 
   /// A device buffer of `type`.
   Value alloc(MemRefType type) {
     if (onDevice)
       return memref::AllocOp::create(b, loc, type);
-    auto op = gpu::AllocOp::create(b, loc, type, tokenType(), token,
-                                   ValueRange{}, ValueRange{});
+    auto op = mlir::gpu::AllocOp::create(b, loc, type, tokenType(), token,
+                                         ValueRange{}, ValueRange{});
     token = op.getAsyncToken();
     device.push_back(op.getMemref());
     return op.getMemref();
   }
   void copy(Value dst, Value src) {
-    token = gpu::MemcpyOp::create(b, loc, tokenType(), token, dst, src)
+    token = mlir::gpu::MemcpyOp::create(b, loc, tokenType(), token, dst, src)
                 .getAsyncToken();
   }
   /// Tensor `t` in device memory, for the kernel to read.
@@ -94,13 +95,13 @@ public:
   /// A gpu.launch of `gridX` x `gridY` blocks of one warp after the copies,
   /// its body built by `body` (which may leave the insertion point anywhere).
   void launch(int64_t gridX, int64_t gridY,
-              llvm::function_ref<void(gpu::LaunchOp)> body,
+              llvm::function_ref<void(mlir::gpu::LaunchOp)> body,
               TypeRange workgroup = {}) {
     auto index = [&](int64_t x) {
       return arith::ConstantIndexOp::create(b, loc, x).getResult();
     };
     Value one = index(1);
-    auto op = gpu::LaunchOp::create(
+    auto op = mlir::gpu::LaunchOp::create(
         b, loc, index(gridX), index(gridY), one, index(kWarp), one, one,
         /*dynamicSharedMemorySize=*/nullptr, onDevice ? Type() : tokenType(),
         onDevice ? ValueRange{} : ValueRange{token}, workgroup);
@@ -110,7 +111,7 @@ public:
     b.setInsertionPointToStart(&op.getBody().front());
     body(op);
     b.setInsertionPointToEnd(&op.getBody().front());
-    gpu::TerminatorOp::create(b, loc);
+    mlir::gpu::TerminatorOp::create(b, loc);
   }
   /// The buffer `host` (a download) as the tensor of `type` that replaces a
   /// result.
@@ -123,9 +124,9 @@ public:
     if (onDevice)
       return;
     for (Value dev : device)
-      token = gpu::DeallocOp::create(b, loc, tokenType(), token, dev)
+      token = mlir::gpu::DeallocOp::create(b, loc, tokenType(), token, dev)
                   .getAsyncToken();
-    gpu::WaitOp::create(b, loc, Type(), token);
+    mlir::gpu::WaitOp::create(b, loc, Type(), token);
   }
 
   OpBuilder &b;
@@ -180,7 +181,7 @@ template <typename OpTy> struct KernelPattern : OpRewritePattern<OpTy> {
 /// Builds the kernel of a parallel op in `launch` from the device buffers
 /// of q, k, v, the decay and o, and the shape (H, T, Dk, Dv).
 using ParallelKernelBuilder = void (*)(OpBuilder &, Location, ParallelOp,
-                                       gpu::LaunchOp, Value, Value, Value,
+                                       mlir::gpu::LaunchOp, Value, Value, Value,
                                        Value, Value, ArrayRef<int64_t>);
 
 /// The host side of a parallel op's kernel: q, k, v and the decay uploaded,
@@ -198,7 +199,7 @@ void launchParallelOp(PatternRewriter &rewriter, ParallelOp op, bool onDevice,
         v = dev.upload(op.getV()), ld = dev.upload(op.getLogDecay());
   Value out =
       dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
-  dev.launch(B * H, gridY, [&](gpu::LaunchOp launch) {
+  dev.launch(B * H, gridY, [&](mlir::gpu::LaunchOp launch) {
     kernel(rewriter, loc, op, launch, q, k, v, ld, out, {H, T, Dk, Dv});
   });
   Value oHost = dev.download(out);
@@ -226,10 +227,11 @@ struct RecurrentToGPU : KernelPattern<RecurrentOp> {
     Value out =
         dev.alloc(MemRefType::get(oType.getShape(), oType.getElementType()));
 
-    dev.launch(B * H, (Dv + kWarp - 1) / kWarp, [&](gpu::LaunchOp launch) {
-      buildKernel(rewriter, loc, op, launch, q, k, v, ld, state, out,
-                  {B, H, T, Dk, Dv});
-    });
+    dev.launch(B * H, (Dv + kWarp - 1) / kWarp,
+               [&](mlir::gpu::LaunchOp launch) {
+                 buildKernel(rewriter, loc, op, launch, q, k, v, ld, state, out,
+                             {B, H, T, Dk, Dv});
+               });
 
     Value oHost = dev.download(out), sHost = dev.download(state);
     dev.finish();
@@ -240,7 +242,7 @@ struct RecurrentToGPU : KernelPattern<RecurrentOp> {
 
   /// The body of one thread: column j of the state of (b, h).
   static void buildKernel(OpBuilder &b, Location loc, RecurrentOp op,
-                          gpu::LaunchOp launch, Value q, Value k, Value v,
+                          mlir::gpu::LaunchOp launch, Value q, Value k, Value v,
                           Value ld, Value state, Value out,
                           ArrayRef<int64_t> dims) {
     int64_t H = dims[1], T = dims[2], Dk = dims[3], Dv = dims[4];
@@ -339,7 +341,7 @@ struct ParallelRowDivisorToGPU : KernelPattern<ParallelOp> {
   }
 
   static void buildKernel(OpBuilder &b, Location loc, ParallelOp op,
-                          gpu::LaunchOp launch, Value q, Value k, Value v,
+                          mlir::gpu::LaunchOp launch, Value q, Value k, Value v,
                           Value ld, Value out, ArrayRef<int64_t> dims) {
     int64_t H = dims[0], T = dims[1], Dk = dims[2], Dv = dims[3];
     Type f32 = b.getF32Type(), f64 = b.getF64Type();
@@ -438,44 +440,18 @@ struct ParallelRowDivisorToGPU : KernelPattern<ParallelOp> {
   }
 };
 
-/// What the tensor-core kernels share: one warp per block over [B, H, rows,
-/// cols] buffers, the lane's place in the mma.sync m16n8k16 fragments of the
-/// PTX ISA tables (g = lane / 4, t2 = 2 (lane % 4)), the head's log-decay,
-/// and loads, fragments and products of 16-row tiles.
-class WarpMma {
+/// What the retention tensor-core kernels share beyond MmaSync: one warp per
+/// block over [B, H, rows, cols] buffers, the head's log-decay, and loads
+/// and products of 16-row tiles.
+class WarpMma : public retnet::gpu::MmaSync {
 public:
-  WarpMma(OpBuilder &b, Location loc, gpu::LaunchOp launch, int64_t H,
+  WarpMma(OpBuilder &b, Location loc, mlir::gpu::LaunchOp launch, int64_t H,
           Type elem)
-      : b(b), loc(loc), elem(elem) {
+      : MmaSync(b, loc, launch.getThreadIds().x, elem) {
     Value bh = launch.getBlockIds().x;
-    lane = launch.getThreadIds().x;
     batch = arith::DivUIOp::create(b, loc, bh, index(H));
     head = arith::RemUIOp::create(b, loc, bh, index(H));
-    g = arith::DivUIOp::create(b, loc, lane, index(4));
-    t2 = mulc(arith::RemUIOp::create(b, loc, lane, index(4)), 2);
-    accType = VectorType::get({2, 2}, b.getF32Type());
-    zero = f32(0.0);
-    // Built from scalars: the emulator mishandles constant arrays of
-    // vectors (what a dense vector<2x2xf32> constant becomes).
-    zeroAcc = vector::FromElementsOp::create(
-        b, loc, accType, ValueRange{zero, zero, zero, zero});
   }
-
-  Value index(int64_t x) {
-    return arith::ConstantIndexOp::create(b, loc, x).getResult();
-  }
-  Value f32(double x) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(x)));
-  }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value addc(Value x, int64_t c) { return add(x, index(c)); }
-  Value mulc(Value x, int64_t c) {
-    return arith::MulIOp::create(b, loc, x, index(c));
-  }
-  Value toF32(Value x) {
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), x);
-  }
-  Value toElem(Value x) { return arith::TruncFOp::create(b, loc, elem, x); }
 
   /// The log-decay of the head, clamped to the lowest finite f32 so that
   /// exp(d * log_decay) is exactly 0 for gamma = 0 and d > 0 and 1 for d = 0.
@@ -507,29 +483,6 @@ public:
     return arith::SelectOp::create(b, loc, inside, x, none);
   }
 
-  /// A `regs` x 2 operand fragment of `elems` in register order: f16 as
-  /// the vector<regs x 2 x f16> of nvgpu.mma.sync; bf16 (which MLIR 22's
-  /// nvgpu-to-nvvm cannot type) as the registers of nvvm.mma.sync, i32
-  /// words holding two values, the first in the low half (a vector bit
-  /// cast: ptxas allocates the packing as well as nvgpu's; shifts and ors
-  /// cost spills on sm_90).
-  Value fragment(ArrayRef<Value> elems, int64_t regs) {
-    if (!elem.isBF16())
-      return vector::FromElementsOp::create(
-          b, loc, VectorType::get({regs, 2}, elem), elems);
-    Type i32 = b.getI32Type();
-    SmallVector<Value> words;
-    for (int64_t i = 0; i < regs; ++i) {
-      Value pair = vector::FromElementsOp::create(
-          b, loc, VectorType::get({2}, elem),
-          ValueRange{elems[2 * i], elems[2 * i + 1]});
-      Value word =
-          vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), pair);
-      words.push_back(vector::ExtractOp::create(b, loc, word, 0));
-    }
-    return vector::FromElementsOp::create(b, loc, VectorType::get({regs}, i32),
-                                          words);
-  }
   /// Synchronises the warp, which is the whole block, and orders its
   /// shared-memory accesses (__syncwarp: on the emulator a sub-group
   /// barrier, much cheaper there than a work-group barrier).
@@ -550,51 +503,6 @@ public:
             vector::ExtractOp::create(b, loc, regs, ArrayRef<int64_t>{r, e}));
     return out;
   }
-  /// D = A B + C on mma.sync m16n8k16 with f32 accumulators.
-  Value mma(Value a, Value bFrag, Value c) {
-    if (!elem.isBF16())
-      return nvgpu::MmaSyncOp::create(b, loc, a, bFrag, c,
-                                      ArrayRef<int64_t>{16, 8, 16});
-    auto words = [&](Value frag) {
-      SmallVector<Value> out;
-      for (int64_t i = 0; i < cast<VectorType>(frag.getType()).getDimSize(0);
-           ++i)
-        out.push_back(vector::ExtractOp::create(b, loc, frag, i));
-      return out;
-    };
-    SmallVector<Value> acc;
-    unpack(c, acc);
-    Type f32 = b.getF32Type();
-    auto type =
-        LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-    Value d = NVVM::MmaOp::create(
-        b, loc, type, words(a), words(bFrag), acc, ArrayRef<int64_t>{16, 8, 16},
-        /*b1Op=*/std::nullopt, /*intOverflow=*/std::nullopt,
-        std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16,
-                                      NVVM::MMATypes::bf16},
-        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                       NVVM::MMALayout::col});
-    SmallVector<Value> four;
-    for (int64_t i = 0; i < 4; ++i)
-      four.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
-    return pack(four);
-  }
-  /// Element (r, e) of an accumulator: row g + 8r, column t2 + e of the tile.
-  Value at(Value acc, int64_t r, int64_t e) {
-    return vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{r, e});
-  }
-  /// The four f32 values of an accumulator, and back: loops carry
-  /// accumulators as scalars (LLVM's SPIR-V back end takes no loop-carried
-  /// arrays of vectors).
-  void unpack(Value acc, SmallVectorImpl<Value> &out) {
-    for (int64_t r = 0; r < 2; ++r)
-      for (int64_t e = 0; e < 2; ++e)
-        out.push_back(at(acc, r, e));
-  }
-  Value pack(ValueRange four) {
-    return vector::FromElementsOp::create(b, loc, accType, four);
-  }
-
   /// The score tile S = Q[q0:+16, :] K[k0:+16, :]^T as two 16 x 8
   /// accumulators, rows past `rows` read as zero. `perStep`, if given, is
   /// called with each A fragment's Q elements and its column offset.
@@ -664,11 +572,7 @@ public:
                     2);
   }
 
-  OpBuilder &b;
-  Location loc;
-  Type elem;
-  VectorType accType;
-  Value lane, batch, head, g, t2, logDecay, zero, zeroAcc;
+  Value batch, head, logDecay;
 };
 
 /// Stores output accumulators (tile jv, element (r, e) at acc[4 jv + 2r + e]:
@@ -758,7 +662,7 @@ struct ParallelToTensorCores : KernelPattern<ParallelOp> {
   }
 
   static void buildKernel(OpBuilder &b, Location loc, ParallelOp op,
-                          gpu::LaunchOp launch, Value q, Value k, Value v,
+                          mlir::gpu::LaunchOp launch, Value q, Value k, Value v,
                           Value ld, Value out, ArrayRef<int64_t> dims) {
     int64_t H = dims[0], T = dims[1], Dk = dims[2], Dv = dims[3];
     WarpMma w(b, loc, launch, H, op.getQ().getType().getElementType());
@@ -826,13 +730,13 @@ struct ChunkwiseToTensorCores : KernelPattern<ChunkwiseOp> {
         dev.alloc(MemRefType::get(sType.getShape(), sType.getElementType()));
     // Two stages of the chunk's Q and K tiles and V columns in shared
     // memory.
-    auto shared = gpu::AddressSpaceAttr::get(rewriter.getContext(),
-                                             gpu::AddressSpace::Workgroup);
+    auto shared = mlir::gpu::AddressSpaceAttr::get(
+        rewriter.getContext(), mlir::gpu::AddressSpace::Workgroup);
     Type elem = qType.getElementType();
     Type qkTiles = MemRefType::get({2, 16, Dk}, elem, nullptr, shared);
     Type vTiles = MemRefType::get({2, 16, 16}, elem, nullptr, shared);
     dev.launch(B * H, Dv / 16,
-               [&](gpu::LaunchOp launch) {
+               [&](mlir::gpu::LaunchOp launch) {
                  buildKernel(rewriter, loc, op, launch,
                              {q, k, v, ld, init, out, state}, {H, T, Dk});
                },
@@ -886,7 +790,7 @@ struct ChunkwiseToTensorCores : KernelPattern<ChunkwiseOp> {
 
   /// `buffers`: q, k, v, log-decay, initial state (or null), out, state.
   static void buildKernel(OpBuilder &b, Location loc, ChunkwiseOp op,
-                          gpu::LaunchOp launch, ArrayRef<Value> buffers,
+                          mlir::gpu::LaunchOp launch, ArrayRef<Value> buffers,
                           ArrayRef<int64_t> dims) {
     Value q = buffers[0], k = buffers[1], v = buffers[2], init = buffers[4],
           out = buffers[5], state = buffers[6];
