@@ -17,6 +17,7 @@ weight read once), and the device memory: weights, states and every buffer
 the step allocates (an upper bound: buffers freed early are counted too).
 
     /usr/bin/python3 bench/gpu/model_kernels.py --build build [--chip sm_90]
+        [--weights-dtype bf16]
 """
 import argparse
 import json
@@ -116,13 +117,14 @@ def ptxas(final, toolkit, chip):
     return stats
 
 
-def sizes(cfg):
-    """f32 bytes of the weights, of the embedding table, and of the state."""
+def sizes(cfg, product_bytes):
+    """Bytes of the weights (the products' of `product_bytes` each, the
+    rest f32), of the embedding table, and of the state."""
     d, vd, f = (cfg["decoder_embed_dim"], cfg["decoder_value_embed_dim"],
                 cfg["decoder_ffn_embed_dim"])
     L, H, V = cfg["decoder_layers"], cfg["decoder_retention_heads"], cfg["vocab_size"]
-    per_layer = 2 * d * d + 3 * d * vd + 3 * d * f + 2 * d
-    weights = 4 * (L * per_layer + 2 * V * d + d)
+    products = L * (2 * d * d + 3 * d * vd + 3 * d * f) + V * d
+    weights = product_bytes * products + 4 * (L * 2 * d + V * d + d)
     state = 4 * L * H * (d // H) * (vd // H)
     return weights, 4 * V * d, state
 
@@ -132,9 +134,11 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--chip", default="sm_80", choices=["sm_80", "sm_90"])
     ap.add_argument("--toolkit", default="/usr/local/cuda")
+    ap.add_argument("--weights-dtype", default="f32", choices=["f32", "bf16", "f16"],
+                    help="the products' weights (16 bits: on tensor cores)")
     a = ap.parse_args()
     bin_dir = os.path.join(a.build, "bin")
-    print("chip %s, ptxas of %s\n" % (a.chip, a.toolkit))
+    print("chip %s, ptxas of %s, %s weights\n" % (a.chip, a.toolkit, a.weights_dtype))
     print("| shape | step | kernel modules / launches | registers | shared bytes "
           "(max) | spill bytes | weights read, MB (floor) | buffers touched, MB "
           "(x floor) | device memory, MB (at most) |")
@@ -145,12 +149,13 @@ def main():
             path = os.path.join(tmp, shape + ".json")
             with open(path, "w") as f:
                 json.dump(cfg, f)
-            weights, table, state = sizes(cfg)
+            weights, table, state = sizes(cfg, 4 if a.weights_dtype == "f32" else 2)
             d = cfg["decoder_embed_dim"]
             for step, args in STEPS:
                 tokens = 2048 if "--seq" in args else 1
                 ir = subprocess.run([os.path.join(bin_dir, "retnet-compile"), "emit",
-                                     "--config", path] + args,
+                                     "--config", path, "--weights-dtype", a.weights_dtype]
+                                    + args,
                                     capture_output=True, text=True, check=True).stdout
                 run = subprocess.run(
                     [os.path.join(bin_dir, "retnet-opt"), "-",

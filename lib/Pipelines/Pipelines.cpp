@@ -184,12 +184,14 @@ void retnet::buildGraphToCUDAPipeline(OpPassManager &pm,
   pm.addPass(createConvertRetentionToGPUPass(retention));
   // Elementwise producers into their consumers: fewer kernels, and fewer
   // activations written to device memory and read back.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(retnet::gpu::createGpuFuseElementwisePass());
   pm.addPass(createRecordEntrySignaturesPass());
   // Deallocation sees through gpu.launch (not through launch_func): the
   // kernels are outlined after it.
   addBufferization(pm);
   pm.addNestedPass<func::FuncOp>(retnet::gpu::createGpuDeviceBuffersPass());
+  // Products by 16-bit weights on tensor cores.
+  pm.addPass(retnet::gpu::createGpuMatmulToTensorCoresPass());
   // Every other linalg op becomes a kernel: one thread per element of its
   // parallel dimensions (blocks of up to 256 threads along the innermost
   // ones, on threadIdx.x first), reductions in a loop of that thread.
@@ -283,9 +285,9 @@ void retnet::registerRetnetPipelines() {
   PassPipelineRegistration<CudaPipelineOptions>(
       "retention-graph-to-cuda",
       "A whole graph (retention and linalg ops) on the GPU: every buffer in "
-      "device memory, retention ops on their kernels, every other linalg "
-      "op a SIMT kernel with exact f32 arithmetic; public functions take "
-      "device buffers and return host buffers",
+      "device memory, retention ops on their kernels, products by 16-bit "
+      "weights on mma.sync, every other linalg op a SIMT kernel; public "
+      "functions take device buffers and return host buffers",
       buildGraphToCUDAPipeline);
   PassPipelineRegistration<>(
       "tosa-to-retention",

@@ -100,12 +100,13 @@ void buildRetentionToCUDAPipeline(mlir::OpPassManager &pm,
                                   const CudaPipelineOptions &options);
 
 /// A whole graph on the GPU (`retention-graph-to-cuda{chip format}`): the
-/// retention ops' kernels on buffers that stay on the device, bufferization
-/// with deallocation, every buffer in device memory
-/// (retnet-gpu-device-buffers), every other linalg op a SIMT kernel (one
-/// thread per element of its parallel dimensions, exact f32 arithmetic),
-/// launches ordered on a stream. Public functions take device buffers and
-/// return host buffers.
+/// retention ops' kernels on buffers that stay on the device, elementwise
+/// chains fused, bufferization with deallocation, every buffer in device
+/// memory (retnet-gpu-device-buffers), products by f16/bf16 weights on
+/// mma.sync, every other linalg op a SIMT kernel (one thread per element of
+/// its parallel dimensions, in blocks along the innermost ones), launches
+/// ordered on a stream. Public functions take device buffers and return
+/// host buffers.
 void buildGraphToCUDAPipeline(mlir::OpPassManager &pm,
                               const CudaPipelineOptions &options);
 

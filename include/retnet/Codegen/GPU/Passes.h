@@ -17,7 +17,11 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
 namespace retnet::gpu {
@@ -25,6 +29,10 @@ namespace retnet::gpu {
 extern const char *const kDefaultShimPath;
 /// LLVM's llc that the build found (RETNET_LLC at build time).
 extern const char *const kDefaultLlcPath;
+
+/// The products by 16-bit weights as mma.sync kernels on buffers in device
+/// memory (retnet-gpu-matmul-to-tensor-cores).
+void populateMatmulToTensorCoresPatterns(mlir::RewritePatternSet &patterns);
 
 #define GEN_PASS_DECL
 #include "retnet/Codegen/GPU/Passes.h.inc"

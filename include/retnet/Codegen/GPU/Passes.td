@@ -92,4 +92,43 @@ def GpuTileParallelLoopsPass
                            "::mlir::affine::AffineDialect"];
 }
 
+def GpuMatmulToTensorCoresPass : Pass<"retnet-gpu-matmul-to-tensor-cores"> {
+  let summary = "Products by 16-bit weights as mma.sync kernels";
+  let description = [{
+    For the whole model on the GPU (bufferized host code whose buffers are
+    in device memory, as after `retnet-gpu-device-buffers`): every static
+    `linalg.matmul` on buffers that computes C[m, n] += A[m, k] W[n, k]
+    (W as torch.nn.Linear stores it) with f16 or bf16 W and f32 A and C
+    becomes a synchronous `gpu.launch` that updates C where it is: one warp
+    per 16 x 8 tile of C, walking K in steps of 16 on mma.sync m16n8k16
+    with f32 accumulators, A rounded to W's type in registers (a
+    numerical change: the product of 16-bit weights by f32 activations
+    becomes one of 16-bit operands), fragments loaded from global memory
+    per the PTX ISA tables; rows, columns and steps past M, N and K read as
+    zero and are not stored. Other products are left to the SIMT path.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
+def GpuFuseElementwisePass : Pass<"retnet-gpu-fuse-elementwise"> {
+  let summary = "Fuse elementwise producers into the generics that use them";
+  let description = [{
+    The patterns of upstream's `linalg-fuse-elementwise-ops` (elementwise
+    fusion, reshapes propagated by expansion, their canonicalisations), on
+    tensors, for a producer with one use, except where the producer or the
+    consumer is a `linalg.matmul`: upstream's pass generalises products to
+    fold reshapes into them, which hides them from
+    `retnet-gpu-matmul-to-tensor-cores`, and fuses normalisations into
+    them, which a SIMT product then recomputes for every output column.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 #endif // RETNET_CODEGEN_GPU_PASSES_TD
