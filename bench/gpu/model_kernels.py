@@ -31,11 +31,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "test", "Target", "Inputs"))
 from ptxas_check import unescape  # noqa: E402
+from model import SHAPES as MODEL_SHAPES  # noqa: E402
 
 SHAPES = {
-    "base": {"decoder_embed_dim": 512, "decoder_value_embed_dim": 864,
-             "decoder_ffn_embed_dim": 864, "decoder_retention_heads": 2,
-             "decoder_layers": 6, "vocab_size": 32000},
+    "base": MODEL_SHAPES["base"],
     "1.3B": {"decoder_embed_dim": 2048, "decoder_value_embed_dim": 3456,
              "decoder_ffn_embed_dim": 3456, "decoder_retention_heads": 8,
              "decoder_layers": 24, "vocab_size": 32000},
