@@ -72,7 +72,8 @@ def forward_body(outlined):
 
 
 def launches(body, layers):
-    """(kernel module, launches per step, bytes per launch) of @forward."""
+    """(kernel module, launches per step, bytes per launch, buffer shapes)
+    of @forward."""
     out = []
     for line, in_loop in body:
         m = re.search(r"gpu\.launch_func\s+@(\w+)::", line)
@@ -81,8 +82,10 @@ def launches(body, layers):
         args = re.search(r"args\((.*)\)\s*$", line).group(1)
         # Each buffer once, however many arguments it is.
         buffers = dict(re.findall(r"(%[\w.#]+) : (" + MEMREF + ")", args))
+        shapes = ", ".join(re.match(r"memref<([^,>]*)", t).group(1)
+                           for t in buffers.values())
         out.append((m.group(1), layers if in_loop else 1,
-                    sum(memref_bytes(t) for t in buffers.values())))
+                    sum(memref_bytes(t) for t in buffers.values()), shapes))
     return out
 
 
@@ -142,7 +145,7 @@ def main():
           "(max) | spill bytes | weights read, MB (floor) | buffers touched, MB "
           "(x floor) | device memory, MB (at most) |")
     print("|---|---|---|---|---|---|---|---|---|")
-    heavy = []
+    kernels = []
     with tempfile.TemporaryDirectory() as tmp:
         for shape, cfg in SHAPES.items():
             path = os.path.join(tmp, shape + ".json")
@@ -166,26 +169,31 @@ def main():
                 rows = launches(body, cfg["decoder_layers"])
                 # The first launch is the embedding gather: it is given the
                 # whole table and reads a row per token.
-                name, n, b = rows[0]
-                rows[0] = (name, n, b - table + 4 * d * tokens)
+                name, n, b, shapes = rows[0]
+                rows[0] = (name, n, b - table + 4 * d * tokens, shapes)
                 stats = ptxas(run.stdout, a.toolkit, a.chip)
-                moved = sum(n * b for _, n, b in rows)
+                moved = sum(n * b for _, n, b, _ in rows)
                 floor = weights - table + 4 * d * tokens
                 regs = [r for r, _, _ in stats.values()]
                 print("| %s | %s | %d / %d | %d-%d | %d | %d | %.0f | %.0f (%.2fx) | %.0f |" %
-                      (shape, step, len(stats), sum(n for _, n, _ in rows),
+                      (shape, step, len(stats), sum(n for _, n, _, _ in rows),
                        min(regs), max(regs), max(sm for _, sm, _ in stats.values()),
                        sum(sp for _, _, sp in stats.values()), floor / 1e6,
                        moved / 1e6, moved / floor,
                        (weights + state + allocations(body)) / 1e6))
-                heavy.append((shape, step, sorted(rows, key=lambda r: -r[1] * r[2])[:3],
-                              stats, moved))
-    print()
-    for shape, step, top, stats, moved in heavy:
-        print("%s, %s: the most bytes: %s" % (shape, step, "; ".join(
-            "%s (%d launches, %.0f MB, %.0f%%, %d registers)" %
-            (name, n, n * b / 1e6, 100.0 * n * b / moved, stats[name][0])
-            for name, n, b in top)))
+                kernels.append((shape, step, rows, stats, moved))
+    for shape, step, rows, stats, moved in kernels:
+        print("\n%s, %s: every kernel, in launch order (buffers: the shapes "
+              "of those it is given; the gather's table counts one row per "
+              "token)\n" % (shape, step))
+        print("| kernel | launches | registers | shared | spills | MB per step "
+              "(share) | buffers |")
+        print("|---|---|---|---|---|---|---|")
+        for name, n, b, shapes in rows:
+            regs, smem, spill = stats[name]
+            print("| %s | %d | %d | %d | %d | %.2f (%.1f%%) | %s |" %
+                  (name, n, regs, smem, spill, n * b / 1e6, 100.0 * n * b / moved,
+                   shapes))
 
 
 if __name__ == "__main__":
