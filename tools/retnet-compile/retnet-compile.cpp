@@ -23,9 +23,11 @@
 #include "retnet/Pipelines/Pipelines.h"
 #include "retnet/Runtime/GpuRuntime.h"
 #include "retnet/Runtime/JitModule.h"
+#include "retnet/Support/EntrySignature.h"
 #include "retnet/Support/Npy.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -358,6 +360,18 @@ Expected<Forward> compileForward(mlir::MLIRContext &context, const Model &m,
     if (failed(pm.run(*module)))
       return createStringError(inconvertibleErrorCode(),
                                "compiling the model for the GPU failed");
+    // The state stays on the device: the compiled code must update it in
+    // its buffer (result 1 is argument 17's), not return a host copy that
+    // the next step would pass as a device buffer.
+    auto fn = module->lookupSymbol<mlir::LLVM::LLVMFuncOp>("forward");
+    auto tied =
+        fn ? fn->getAttrOfType<mlir::DenseI64ArrayAttr>(kDonatedResultsAttrName)
+           : mlir::DenseI64ArrayAttr();
+    if (shape.form != Form::Parallel &&
+        (!tied || tied.asArrayRef() != ArrayRef<int64_t>{1, 17}))
+      return createStringError(inconvertibleErrorCode(),
+                               "the GPU forward does not update its state in "
+                               "place on the device");
     where = emulate ? "for the GPU emulator" : "for the GPU";
   } else {
     if (failed(lowerForHostCPU(*module, CpuLowering::Fused)))

@@ -148,7 +148,7 @@ struct GpuDeviceBuffersPass
 
   /// Returns host copies of the returned buffers, which are freed on the
   /// device (the deallocation pipeline gives the caller returned buffers
-  /// that it owns).
+  /// that it owns; an argument returned as it is stays the caller's).
   static void returnOnHost(OpBuilder &b, func::ReturnOp ret) {
     b.setInsertionPoint(ret);
     Location loc = ret.getLoc();
@@ -165,7 +165,7 @@ struct GpuDeviceBuffersPass
       Value copy = memref::AllocOp::create(b, loc, type, sizes);
       mlir::gpu::MemcpyOp::create(b, loc, /*asyncToken=*/Type(), ValueRange{},
                                   copy, dev);
-      if (!llvm::is_contained(freed, dev)) {
+      if (!isa<BlockArgument>(dev) && !llvm::is_contained(freed, dev)) {
         mlir::gpu::DeallocOp::create(b, loc, /*asyncToken=*/Type(),
                                      ValueRange{}, dev);
         freed.push_back(dev);

@@ -412,6 +412,12 @@ GpuModuleToEmulatorBinaryPass::runLlc(llvm::Module &m,
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     llvm::WriteBitcodeToFile(m, os);
+    os.close();
+    if (os.has_error()) {
+      std::string why = os.error().message();
+      os.clear_error();
+      return fail("cannot write the kernels' bitcode: " + why);
+    }
   }
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("retnet-kernels", "spv", out))

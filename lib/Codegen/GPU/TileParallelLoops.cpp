@@ -29,9 +29,9 @@ struct GpuTileParallelLoopsPass
   using GpuTileParallelLoopsPassBase::GpuTileParallelLoopsPassBase;
 
   void runOnOperation() override {
-    if (threads < 1) {
+    if (threads < 1 || threads > 1024) {
       getOperation().emitError("retnet-gpu-tile-parallel-loops: threads must "
-                               "be at least 1, got ")
+                               "be in [1, 1024] (CUDA's block), got ")
           << static_cast<int64_t>(threads);
       return signalPassFailure();
     }
@@ -42,8 +42,10 @@ struct GpuTileParallelLoopsPass
         outermost.push_back(loop);
     });
     // gpu-map-parallel-loops puts the innermost dimension on x, the next
-    // on y and z (CUDA allows 64 threads in z); the others stay loops.
+    // on y and z (CUDA allows 64 threads in z, 65535 blocks in y and z);
+    // the others stay loops.
     const int64_t limits[] = {1024, 1024, 64};
+    const int64_t maxBlocks = 65535;
     for (scf::ParallelOp loop : outermost) {
       unsigned rank = loop.getNumLoops();
       SmallVector<int64_t> sizes(rank, 1);
@@ -53,6 +55,17 @@ struct GpuTileParallelLoopsPass
         sizes[i] = std::clamp<int64_t>(extent(loop, i).value_or(left), 1,
                                        std::min(left, limits[j]));
         left /= sizes[i];
+      }
+      for (unsigned j = 1; j < std::min(rank, 3u); ++j) {
+        unsigned i = rank - 1 - j;
+        std::optional<int64_t> n = extent(loop, i);
+        int64_t blocks = n ? (*n + sizes[i] - 1) / sizes[i] : 0;
+        if (blocks > maxBlocks) {
+          loop.emitOpError("needs ")
+              << blocks << " blocks along grid dimension " << "xyz"[j]
+              << ", more than CUDA's " << maxBlocks;
+          return signalPassFailure();
+        }
       }
       scf::tileParallelLoop(loop, sizes, /*noMinMaxBounds=*/true);
     }

@@ -344,15 +344,18 @@ static int check_cpu(char *err, size_t err_size) {
 
 #ifdef RETNET_AOT_CUDA
 /* Copies the data section of the file (`size` bytes) to the device once,
- * points the buffers' descriptors there and frees the host copy. */
+ * from the 64-byte boundary at or before it so that every buffer keeps the
+ * file's alignment, points the buffers' descriptors there and frees the
+ * host copy. */
 static void upload(retnet_model *m, int64_t size) {
-  size_t bytes = (size_t)(size - m->data_start);
+  int64_t start = m->data_start / RETNET_AOT_ALIGNMENT * RETNET_AOT_ALIGNMENT;
+  size_t bytes = (size_t)(size - start);
   m->device_weights = mgpuMemAlloc(bytes ? bytes : 1, NULL, false);
-  mgpuMemcpy(m->device_weights, m->file + m->data_start, bytes, NULL);
+  mgpuMemcpy(m->device_weights, m->file + start, bytes, NULL);
   mgpuStreamSynchronize(NULL);
   for (int64_t b = 0; b < m->buffer_count; ++b) {
     descriptor *d = &m->buffers[b];
-    int64_t offset = (char *)(intptr_t)d->words[1] - m->file - m->data_start;
+    int64_t offset = (char *)(intptr_t)d->words[1] - m->file - start;
     d->words[0] = d->words[1] = (int64_t)(intptr_t)(m->device_weights + offset);
   }
   free(m->file);
@@ -382,6 +385,7 @@ retnet_model *retnet_model_load(const char *weights_path, char *err,
   }
   m->tokens = calloc((size_t)m->max_tokens, sizeof(int64_t));
 #ifdef RETNET_AOT_CUDA
+  /* The GPU runtime ends the process when device memory runs out. */
   upload(m, size);
   m->state = mgpuMemAlloc(m->state_bytes, NULL, false);
   m->device_tokens =

@@ -60,3 +60,17 @@ func.func @scratch(%p: index) -> index {
   memref.dealloc %s : memref<2xindex>
   return %r : index
 }
+
+// -----
+
+// An argument returned as it is comes back as a host copy and stays the
+// caller's: it is not freed.
+// CHECK-LABEL: func.func @identity(
+//  CHECK-SAME:     %[[X:[^:]*]]: memref<4xf32>
+//       CHECK:   %[[H:.*]] = memref.alloc() : memref<4xf32>
+//       CHECK:   gpu.memcpy %[[H]], %[[X]]
+//   CHECK-NOT:   gpu.dealloc
+//       CHECK:   return %[[H]]
+func.func @identity(%x: memref<4xf32>) -> memref<4xf32> {
+  return %x : memref<4xf32>
+}

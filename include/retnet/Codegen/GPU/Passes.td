@@ -98,8 +98,9 @@ def GpuMatmulToTensorCoresPass : Pass<"retnet-gpu-matmul-to-tensor-cores"> {
     For the whole model on the GPU (bufferized host code whose buffers are
     in device memory, as after `retnet-gpu-device-buffers`): every static
     `linalg.matmul` on buffers that computes C[m, n] += A[m, k] W[n, k]
-    (W as torch.nn.Linear stores it) with f16 or bf16 W and f32 A and C
-    becomes a synchronous `gpu.launch` that updates C where it is: one warp
+    (W as torch.nn.Linear stores it) with f16 or bf16 W, f32 C and f32 A
+    (or A of W's type) becomes a synchronous `gpu.launch` that updates C
+    where it is: one warp
     per 16 x 8 tile of C, walking K in steps of 16 on mma.sync m16n8k16
     with f32 accumulators, A rounded to W's type in registers (a
     numerical change: the product of 16-bit weights by f32 activations
