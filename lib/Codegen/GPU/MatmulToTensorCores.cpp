@@ -87,24 +87,26 @@ struct MatmulToTensorCores : OpRewritePattern<linalg::MatmulOp> {
     retnet::gpu::MmaSync mma(b, loc, launch.getThreadIds().x, elem);
     Value m0 = mma.mulc(launch.getBlockIds().y, 16);
     Value n0 = mma.mulc(launch.getBlockIds().x, 8);
-    // x[i, j] as f32, or 0 outside [I, J] (indices clamped: no access
-    // outside; the select in f32: the emulator has no bf16 select).
-    auto load = [&](Value x, Value i, Value j, int64_t I, int64_t J) {
+    // Whether (i, j) lies in [0, I) x [0, J).
+    auto inside = [&](Value i, Value j, int64_t I, int64_t J) -> Value {
       auto below = [&](Value v, int64_t bound) {
         return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v,
                                      mma.index(bound));
       };
-      Value inside = arith::AndIOp::create(b, loc, below(i, I), below(j, J));
+      return arith::AndIOp::create(b, loc, below(i, I), below(j, J));
+    };
+    // x[i, j] as f32, or 0 outside [I, J] (indices clamped: no access
+    // outside; the select in f32: the emulator has no bf16 select).
+    auto load = [&](Value x, Value i, Value j, int64_t I, int64_t J) {
       Value v = memref::LoadOp::create(
           b, loc, x,
           ValueRange{arith::MinUIOp::create(b, loc, i, mma.index(I - 1)),
                      arith::MinUIOp::create(b, loc, j, mma.index(J - 1))});
       if (!v.getType().isF32())
         v = mma.toF32(v);
-      return arith::SelectOp::create(b, loc, inside, v, mma.zero).getResult();
+      return arith::SelectOp::create(b, loc, inside(i, j, I, J), v, mma.zero)
+          .getResult();
     };
-    // W's values round-trip exactly; A's are rounded to W's type.
-    auto asElem = [&](Value v) { return mma.toElem(v); };
     // Accumulator element (r, e): row g + 8r, column t2 + e of the tile.
     auto row = [&](int64_t r) { return mma.add(m0, mma.addc(mma.g, 8 * r)); };
     auto col = [&](int64_t e) { return mma.add(n0, mma.addc(mma.t2, e)); };
@@ -117,22 +119,23 @@ struct MatmulToTensorCores : OpRewritePattern<linalg::MatmulOp> {
         [&](OpBuilder &nb, Location, Value k0, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          // A (16 x 16, row-major): registers {row g, g + 8} x columns
-          // {t2, t2 + 8}, two values each.
+          // The fragments in W's type: W's values round-trip exactly, A's
+          // are rounded. A (16 x 16, row-major): registers {row g, g + 8} x
+          // columns {t2, t2 + 8}, two values each.
           SmallVector<Value> aElems;
           for (int64_t kc : {0, 8})
             for (int64_t r = 0; r < 2; ++r)
               for (int64_t e = 0; e < 2; ++e)
-                aElems.push_back(asElem(load(
+                aElems.push_back(mma.toElem(load(
                     a, row(r), mma.add(k0, mma.addc(mma.t2, kc + e)), M, K)));
           // W^T (16 x 8, column-major: W's rows): column g, rows t2, t2 + 1
           // and t2 + 8, t2 + 9.
           SmallVector<Value> wElems;
           for (int64_t kc : {0, 8})
             for (int64_t e = 0; e < 2; ++e)
-              wElems.push_back(
-                  asElem(load(w, mma.add(n0, mma.g),
-                              mma.add(k0, mma.addc(mma.t2, kc + e)), N, K)));
+              wElems.push_back(mma.toElem(
+                  load(w, mma.add(n0, mma.g),
+                       mma.add(k0, mma.addc(mma.t2, kc + e)), N, K)));
           Value d = mma.mma(mma.fragment(aElems, 4), mma.fragment(wElems, 2),
                             mma.pack(carried));
           SmallVector<Value> next;
@@ -142,13 +145,7 @@ struct MatmulToTensorCores : OpRewritePattern<linalg::MatmulOp> {
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t e = 0; e < 2; ++e) {
         Value i = row(r), j = col(e);
-        Value inside = arith::AndIOp::create(
-            b, loc,
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i,
-                                  mma.index(M)),
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, j,
-                                  mma.index(N)));
-        auto ifOp = scf::IfOp::create(b, loc, inside);
+        auto ifOp = scf::IfOp::create(b, loc, inside(i, j, M, N));
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(&ifOp.getThenRegion().front());
         memref::StoreOp::create(b, loc, loop.getResult(2 * r + e), c,
