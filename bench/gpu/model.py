@@ -5,7 +5,7 @@ on PyTorch CUDA, same weights, same prompt, greedy tokens compared.
 
 Here, where the project is built:
     /usr/bin/python3 bench/gpu/model.py prepare --out DIR [--chip sm_90]
-compiles the artifact for the `base` shape (its library and the GPU runtime;
+compiles the artifact for the `base` shape (its library, GPU runtime inside;
 not its weights file, which `run` writes), the C timing program
 (bench/aot/aot-timing.c) and copies the Python this needs (the weights
 writer, the numpy reference's checkpoint I/O, the torchscale loader of

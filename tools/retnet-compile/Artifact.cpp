@@ -478,7 +478,7 @@ Expected<std::string> findCompiler(StringRef name) {
 
 Error linkLibrary(StringRef cc, StringRef runtimeArchive,
                   ArrayRef<std::string> objects, StringRef library,
-                  StringRef gpuRuntime) {
+                  StringRef gpuRuntimeArchive) {
   SmallString<128> log;
   if (std::error_code ec =
           sys::fs::createTemporaryFile("retnet-build", "log", log))
@@ -493,11 +493,16 @@ Error linkLibrary(StringRef cc, StringRef runtimeArchive,
   // compiled code happens to reference.
   argv.append(
       {"-Wl,--whole-archive", runtimeArchive, "-Wl,--no-whole-archive"});
-  // The GPU runtime, next to the library.
-  std::string gpuRuntimeDir, rpath = "-Wl,-rpath,$ORIGIN";
-  if (!gpuRuntime.empty()) {
-    gpuRuntimeDir = ("-L" + sys::path::parent_path(library)).str();
-    argv.append({gpuRuntimeDir, "-lretnet_runtime", rpath});
+  // The GPU runtime and the C++ library it uses, linked in with their symbols
+  // kept inside: the artifact needs no C++ runtime where it runs and does not
+  // interpose on another library's.
+  std::string excluded;
+  if (!gpuRuntimeArchive.empty()) {
+    excluded = ("-Wl,--exclude-libs," + sys::path::filename(gpuRuntimeArchive) +
+                ":libstdc++.a")
+                   .str();
+    argv.append({gpuRuntimeArchive, "-Wl,-Bstatic", "-lstdc++", "-Wl,-Bdynamic",
+                 "-static-libgcc", excluded, "-ldl"});
   }
   argv.push_back("-lm");
   std::optional<StringRef> redirects[] = {std::nullopt, log.str(), log.str()};
@@ -595,16 +600,9 @@ Error retnet::writeArtifact(
   sys::path::append(header, "retnet_model.h");
   sys::path::append(weightsPath, "model.weights");
   bool gpu = options.device == ArtifactOptions::Device::CUDA;
-  SmallString<256> gpuRuntime(options.outDir);
-  sys::path::append(gpuRuntime, "libretnet_runtime.so");
-  if (gpu)
-    if (std::error_code ec =
-            sys::fs::copy_file(options.gpuRuntimeLibrary, gpuRuntime))
-      return error("cannot copy '" + options.gpuRuntimeLibrary + "' to '" +
-                   gpuRuntime + "': " + ec.message());
   if (Error e = linkLibrary(
           *cc, gpu ? options.cudaRuntimeArchive : options.runtimeArchive,
-          objects, library, gpu ? gpuRuntime.str() : StringRef()))
+          objects, library, gpu ? options.gpuRuntimeArchive : StringRef()))
     return e;
   if (std::error_code ec = sys::fs::copy_file(options.header, header))
     return error("cannot copy '" + options.header + "' to '" + header +

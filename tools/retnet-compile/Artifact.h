@@ -42,9 +42,9 @@ struct ArtifactOptions {
   /// The C compiler driver that links the shared library.
   std::string cc;
   /// The C runtime archive and the header of its API; for the GPU, the
-  /// runtime archive built for it and the GPU runtime library
-  /// (libretnet_runtime.so) that the artifact links, copied next to it.
-  std::string runtimeArchive, header, cudaRuntimeArchive, gpuRuntimeLibrary;
+  /// runtime archive built for it and the GPU runtime's archive, both
+  /// linked into the artifact.
+  std::string runtimeArchive, header, cudaRuntimeArchive, gpuRuntimeArchive;
 };
 
 /// Compiles the prefill and decode entries for the host CPU or the one

@@ -158,8 +158,8 @@ static cl::opt<Target> target(
                           "a CPU: the build machine's or --mcpu's"),
                clEnumValN(Target::CUDA, "cuda",
                           "an NVIDIA GPU (--chip), or with --emulate the GPU "
-                          "runtime's CPU emulator; the library needs "
-                          "libretnet_runtime.so, written next to it")),
+                          "runtime's CPU emulator; the library opens "
+                          "libcuda (or the emulator) itself")),
     cl::init(Target::CPU), cl::cat(driverCategory), cl::sub(buildCmd));
 enum class Device { CPU, CUDA };
 static cl::opt<Device> runTarget(
@@ -710,7 +710,7 @@ int build(mlir::MLIRContext &context) {
   options.emulate = emulate;
   options.chip = chip;
   options.cudaRuntimeArchive = RETNET_AOT_CUDA_RUNTIME;
-  options.gpuRuntimeLibrary = RETNET_GPU_RUNTIME_LIBRARY;
+  options.gpuRuntimeArchive = RETNET_GPU_RUNTIME_ARCHIVE;
   if (Error e =
           writeArtifact(context, m->config, m->weights, options, progress))
     return fail(toString(std::move(e)));

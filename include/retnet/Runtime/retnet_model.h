@@ -4,9 +4,9 @@
  * OUT/libretnet_model.so (the model's prefill and decode step compiled for
  * the build machine's CPU, and this API), OUT/model.weights (the weights as
  * that code takes them) and this header. The library needs only libc and
- * libm at run time. With `--target cuda` the model runs on the GPU and the
- * library also needs libretnet_runtime.so, written next to it (the
- * variable RETNET_GPU_BACKEND=emulator runs it on the CPU emulator); its
+ * libm at run time. With `--target cuda` the model runs on the GPU: the
+ * library opens libcuda itself (the variable RETNET_GPU_BACKEND=emulator
+ * runs it on the CPU emulator's OpenCL runtime instead); its
  * kernels load when the library is loaded, and without the GPU back end
  * (no driver, no device) the process ends there with an error message. A
  * model holds one sequence (batch 1): its recurrent state and position
