@@ -177,6 +177,13 @@ static cl::opt<bool>
                      "instead of a GPU"),
             cl::init(false), cl::cat(driverCategory), cl::sub(runCmd),
             cl::sub(generateCmd), cl::sub(buildCmd));
+static cl::opt<std::string> emulatorShim(
+    "emulator-shim",
+    cl::desc("With --emulate: the emulator's NVVM shim bitcode to link the "
+             "kernels with (default: the build's; tests give a deliberately "
+             "wrong one as a negative control)"),
+    cl::value_desc("file"), cl::cat(driverCategory), cl::sub(runCmd),
+    cl::sub(generateCmd));
 static cl::opt<CudaChip>
     chip("chip",
          cl::desc("The GPU generation (--target cuda, emit --stage ptx)"),
@@ -238,6 +245,9 @@ Error openTarget() {
   if (emulate && runTarget != Device::CUDA)
     return createStringError(inconvertibleErrorCode(),
                              "--emulate needs --target cuda");
+  if (!emulatorShim.empty() && !emulate)
+    return createStringError(inconvertibleErrorCode(),
+                             "--emulator-shim needs --emulate");
   if (runTarget != Device::CUDA)
     return Error::success();
   if (const char *why = retnetGpuSelectBackend(emulate ? RETNET_GPU_EMULATOR
@@ -356,6 +366,7 @@ Expected<Forward> compileForward(mlir::MLIRContext &context, const Model &m,
     CudaPipelineOptions cuda;
     cuda.chip = chip;
     cuda.format = emulate ? CudaFormat::Emulator : CudaFormat::Fatbin;
+    cuda.emulatorShim = emulatorShim;
     buildGraphToCUDAPipeline(pm, cuda);
     if (failed(pm.run(*module)))
       return createStringError(inconvertibleErrorCode(),
