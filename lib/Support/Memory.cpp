@@ -2,8 +2,12 @@
 
 #include "retnet/Support/Memory.h"
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 void retnet::reportOutOfMemory(double bytes) {
   std::fprintf(stderr, "error: out of memory allocating %.0f bytes\n", bytes);
@@ -29,4 +33,12 @@ void *retnet::allocateOrExit(uint64_t bytes, uint64_t alignment) {
   if (!mem)
     reportOutOfMemory(double(bytes));
   return mem;
+}
+
+void retnet::retainFreedMemory() {
+#if defined(__GLIBC__)
+  // 32 MiB is glibc's largest mmap threshold (HEAP_MAX_SIZE / 2).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);
+#endif
 }

@@ -24,6 +24,7 @@
 #include "retnet/Runtime/GpuRuntime.h"
 #include "retnet/Runtime/JitModule.h"
 #include "retnet/Support/EntrySignature.h"
+#include "retnet/Support/Memory.h"
 #include "retnet/Support/Npy.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -754,6 +755,7 @@ int init() {
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
+  retnet::retainFreedMemory();
   cl::HideUnrelatedOptions(driverCategory);
   cl::ParseCommandLineOptions(argc, argv,
                               "retnet-mlir model driver: compile and run "

@@ -15,6 +15,7 @@
 #include "retnet/Runtime/GpuRuntime.h"
 #include "retnet/Runtime/JitModule.h"
 #include "retnet/Support/EntrySignature.h"
+#include "retnet/Support/Memory.h"
 #include "retnet/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -274,6 +275,7 @@ int run() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
+  retnet::retainFreedMemory();
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "retnet-mlir CPU runner: JIT-compiles and calls a function\n");
