@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The `base` model with its matrix products' weights held in f32, bf16 and
 f16, side by side in one run: `retnet-compile generate` for each weight
-type in turn, --rounds times, medians and ratios to f32.
+type in turn, --rounds times, medians and ratios to f32. bf16 twice: its
+products widened in registers (`--bf16-products widen`) and, on a CPU with
+AVX512-BF16, as dot products that round the activations (`dot`).
 
     /usr/bin/python3 bench/weights_dtype.py --build build
 
@@ -28,7 +30,15 @@ import numpy as np
 BASE = {"decoder_embed_dim": 512, "decoder_value_embed_dim": 864,
         "decoder_retention_heads": 2, "decoder_ffn_embed_dim": 864,
         "decoder_layers": 6, "vocab_size": 32000, "recurrent_chunk_size": 64}
-DTYPES = ("f32", "bf16", "f16")
+# (label, weight type, more options of retnet-compile)
+VARIANTS = [("f32", "f32", []), ("bf16", "bf16", ["--bf16-products", "widen"]),
+            ("bf16 dot", "bf16", ["--bf16-products", "dot"]), ("f16", "f16", [])]
+
+
+def host_has_bf16_dot():
+    with open("/proc/cpuinfo") as f:
+        return any(line.startswith("flags") and "avx512_bf16" in line.split()
+                   for line in f)
 
 
 def product_weight_bytes(dtype):
@@ -39,10 +49,10 @@ def product_weight_bytes(dtype):
     return (L * per_layer + V * d) * (4 if dtype == "f32" else 2)
 
 
-def generate(tool, model, prompt, dtype, new_tokens):
+def generate(tool, model, prompt, dtype, options, new_tokens):
     out = subprocess.run(
         [tool, "generate", "--model", model, "--prompt-tokens", prompt,
-         "--max-new-tokens", str(new_tokens), "--weights-dtype", dtype],
+         "--max-new-tokens", str(new_tokens), "--weights-dtype", dtype] + options,
         check=True, capture_output=True, text=True).stdout
     prefill = float(re.search(r"prefill: \d+ tokens in [0-9.]+ s \(([0-9.]+) tokens/s", out).group(1))
     decode = float(re.search(r"([0-9.]+) ms/token", out).group(1))
@@ -59,6 +69,8 @@ def main():
     ap.add_argument("--new-tokens", type=int, default=257)
     a = ap.parse_args()
     tool = os.path.join(a.build, "bin", "retnet-compile")
+    variants = [v for v in VARIANTS if v[0] != "bf16 dot" or host_has_bf16_dot()]
+    labels = [v[0] for v in variants]
     with tempfile.TemporaryDirectory() as work:
         cfg = os.path.join(work, "base.json")
         with open(cfg, "w") as f:
@@ -69,22 +81,22 @@ def main():
         prompt = ",".join(str(1 + (i * 7919) % 31999) for i in range(a.prompt_len))
 
         logits = {}
-        for dt in DTYPES:
-            path = os.path.join(work, "logits_%s.npy" % dt)
+        for label, dt, options in variants:
+            path = os.path.join(work, "logits.npy")
             subprocess.run([tool, "run", "--model", model, "--tokens", prompt,
-                            "--logits", path, "--weights-dtype", dt],
+                            "--logits", path, "--weights-dtype", dt] + options,
                            check=True, capture_output=True)
-            logits[dt] = np.load(path)
+            logits[label] = np.load(path)
 
-        prefill = {dt: [] for dt in DTYPES}
-        decode = {dt: [] for dt in DTYPES}
+        prefill = {label: [] for label in labels}
+        decode = {label: [] for label in labels}
         tokens = {}
         for _ in range(a.rounds):
-            for dt in DTYPES:
-                p, d, t = generate(tool, model, prompt, dt, a.new_tokens)
-                prefill[dt].append(p)
-                decode[dt].append(d)
-                tokens[dt] = t
+            for label, dt, options in variants:
+                p, d, t = generate(tool, model, prompt, dt, options, a.new_tokens)
+                prefill[label].append(p)
+                decode[label].append(d)
+                tokens[label] = t
 
     ref = logits["f32"]
     print("| weights | prefill tok/s | decode ms/token | prefill / f32 | "
@@ -92,18 +104,19 @@ def main():
           "logits vs f32 (of max) | greedy tokens equal to f32 |")
     print("|---|---|---|---|---|---|---|---|")
     p32 = statistics.median(prefill["f32"])
-    for dt in DTYPES:
-        p = statistics.median(prefill[dt])
-        d = statistics.median(decode[dt])
-        err = np.max(np.abs(logits[dt] - ref)) / np.max(np.abs(ref))
-        same = sum(x == y for x, y in zip(tokens[dt], tokens["f32"]))
-        speedup = statistics.median(x / y for x, y in zip(decode["f32"], decode[dt]))
+    for label, dt, _ in variants:
+        p = statistics.median(prefill[label])
+        d = statistics.median(decode[label])
+        err = np.max(np.abs(logits[label] - ref)) / np.max(np.abs(ref))
+        same = sum(x == y for x, y in zip(tokens[label], tokens["f32"]))
+        speedup = statistics.median(x / y for x, y in zip(decode["f32"], decode[label]))
         print("| %s | %.1f | %.2f | %.2f | %.2f | %.1f | %.1e | %d/%d |"
-              % (dt, p, d, p / p32, speedup, product_weight_bytes(dt) / 1e6,
+              % (label, p, d, p / p32, speedup, product_weight_bytes(dt) / 1e6,
                  err, same, len(tokens["f32"])))
     print("(medians of %d alternating rounds; spread of decode ms/token: %s)"
-          % (a.rounds, ", ".join("%s %.2f-%.2f" % (dt, min(decode[dt]), max(decode[dt]))
-                                 for dt in DTYPES)))
+          % (a.rounds, ", ".join("%s %.2f-%.2f" % (label, min(decode[label]),
+                                                   max(decode[label]))
+                                 for label in labels)))
 
 
 if __name__ == "__main__":

@@ -74,6 +74,9 @@ for llvm_name, cpuinfo_name in (("sse4a", "sse4a"),
         config.available_features.add("missing-cpu-feature")
         config.substitutions.append(("%missing_cpu_feature", llvm_name))
         break
+# AVX512-BF16 dot products (retnet-compile --bf16-products dot).
+if "avx512_bf16" in cpu_flags:
+    config.available_features.add("avx512bf16")
 if config.cuda_toolkit and os.path.exists(os.path.join(config.cuda_toolkit, "bin", "ptxas")):
     config.available_features.add("ptxas")
     config.substitutions.append(("%cuda_toolkit", config.cuda_toolkit))

@@ -86,7 +86,9 @@ void addLoweringToLLVM(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   if (kernels)
     kernels(pm);
-  pm.addPass(createConvertVectorToLLVMPass());
+  ConvertVectorToLLVMPassOptions vectors;
+  vectors.x86Vector = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectors));
   FinalizeMemRefToLLVMConversionPassOptions memrefs;
   memrefs.useGenericFunctions = true;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefs));
@@ -104,13 +106,16 @@ void addLoweringToLLVM(OpPassManager &pm,
 /// other large ops in tasks too, the register-blocked vector kernels and
 /// exp and erf as vectorisable polynomials.
 void addCpuCodegen(OpPassManager &pm, int64_t registerRows,
-                   int64_t registerCols) {
+                   int64_t registerCols, retnet::Bf16Products bf16) {
   retnet::cpu::RegisterBlock host = retnet::cpu::hostRegisterBlock();
   retnet::cpu::VectorizeContractionsPassOptions blocks;
   blocks.blockRows = registerRows != 0 ? registerRows : host.rows;
   blocks.blockCols = registerCols != 0 ? registerCols : host.cols;
   retnet::cpu::PackMatmulsPassOptions packing;
   packing.panelWidth = blocks.blockCols;
+  packing.bf16Dot =
+      bf16 == retnet::Bf16Products::Dot ||
+      (bf16 == retnet::Bf16Products::Host && retnet::cpu::hostHasBF16Dot());
   pm.addNestedPass<func::FuncOp>(retnet::cpu::createPackMatmulsPass(packing));
   pm.addPass(createCSEPass());
   pm.addPass(retnet::cpu::createPrepareWeightsPass());
@@ -234,7 +239,8 @@ void retnet::buildRetentionFusedToLinalgPipeline(
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createRetentionFuseDecayPass());
   pm.addPass(createCanonicalizerPass());
-  addCpuCodegen(pm, options.registerRows, options.registerCols);
+  addCpuCodegen(pm, options.registerRows, options.registerCols,
+                options.bf16Products);
 }
 
 void retnet::buildRetentionFusedToLLVMPipeline(
@@ -249,12 +255,13 @@ void retnet::buildRetentionFusedToLLVMPipeline(
 
 LogicalResult retnet::lowerForHostCPU(ModuleOp module, CpuLowering lowering,
                                       int64_t registerRows,
-                                      int64_t registerCols) {
+                                      int64_t registerCols, Bf16Products bf16) {
   PassManager pm(module.getContext());
   if (lowering == CpuLowering::Fused) {
     FusedPipelineOptions options;
     options.registerRows = registerRows;
     options.registerCols = registerCols;
+    options.bf16Products = bf16;
     buildRetentionFusedToLLVMPipeline(pm, options);
   } else
     buildRetentionToLLVMPipeline(pm);

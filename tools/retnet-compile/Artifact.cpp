@@ -79,6 +79,8 @@ struct CodeTarget {
   /// The fused pipeline's register blocks for it (one packing for every
   /// entry).
   cpu::RegisterBlock registers;
+  /// Whether it has AVX512-BF16 dot products.
+  bool bf16Dot = false;
 };
 
 /// The host CPU, or `cpu` with `features` added or removed, checked against
@@ -130,6 +132,7 @@ Expected<CodeTarget> codeTarget(StringRef cpu, ArrayRef<std::string> features) {
   // The entries share the packed weights of one file.
   result.registers = cpu::sharedPanelRegisterBlockFor(
       triple.isX86() && chosen->checkFeatures("+avx512f"));
+  result.bf16Dot = triple.isX86() && chosen->checkFeatures("+avx512bf16");
   return result;
 }
 
@@ -347,7 +350,11 @@ compileEntry(mlir::MLIRContext &context, const Config &config,
       return error("compiling the " + entry.name + " entry for the GPU failed");
   } else if (failed(lowerForHostCPU(*module, CpuLowering::Fused,
                                     target.registers.rows,
-                                    target.registers.cols))) {
+                                    target.registers.cols,
+                                    options.bf16Products == Bf16Products::Host
+                                        ? (target.bf16Dot ? Bf16Products::Dot
+                                                          : Bf16Products::Widen)
+                                        : options.bf16Products))) {
     return error("lowering the " + entry.name +
                  " entry to the LLVM dialect failed");
   }
@@ -541,6 +548,9 @@ Error retnet::writeArtifact(
   Expected<CodeTarget> target = codeTarget(options.cpu, options.features);
   if (!target)
     return target.takeError();
+  if (options.bf16Products == Bf16Products::Dot && !target->bf16Dot)
+    return error("--bf16-products dot needs a CPU with AVX512-BF16, which "
+                 "the target lacks");
   Expected<std::string> cc = findCompiler(options.cc);
   if (!cc)
     return cc.takeError();
@@ -563,11 +573,12 @@ Error retnet::writeArtifact(
       entries.push_back(
           {"retnet_prefill_" + std::to_string(tokens), tokens,
            ForwardShape{Form::Chunkwise, 1, tokens, options.chunk,
-                        /*lastLogitsOnly=*/true, options.weightType}});
-  entries.push_back(
-      {"retnet_decode", 1,
-       ForwardShape{Form::Recurrent, 1, 1, 1,
-                    /*lastLogitsOnly=*/false, options.weightType}});
+                        /*lastLogitsOnly=*/true, options.weightType},
+           /*layout=*/{}});
+  entries.push_back({"retnet_decode", 1,
+                     ForwardShape{Form::Recurrent, 1, 1, 1,
+                                  /*lastLogitsOnly=*/false, options.weightType},
+                     /*layout=*/{}});
   Buffers buffers;
   std::vector<ArgumentTable> tables;
   std::vector<std::string> objects;

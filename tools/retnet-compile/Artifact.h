@@ -35,6 +35,9 @@ struct ArtifactOptions {
   /// Rows per chunk of the chunkwise form.
   int64_t chunk = 64;
   model::WeightType weightType = model::WeightType::F32;
+  /// Products by bf16 weights on the CPU (Host: dot where the target CPU
+  /// has AVX512-BF16).
+  Bf16Products bf16Products = Bf16Products::Host;
   /// The CPU the code is compiled for (LLVM's name; empty: the build
   /// machine's) and features added or removed ("+avx2,-avx512f").
   std::string cpu;

@@ -16,6 +16,7 @@
 
 #include "Artifact.h"
 
+#include "retnet/Codegen/CPU/Tiling.h"
 #include "retnet/Model/Config.h"
 #include "retnet/Model/ModelBuilder.h"
 #include "retnet/Model/Safetensors.h"
@@ -117,6 +118,19 @@ static cl::opt<WeightType> weightsDtype(
                           "rounded once to IEEE half, widened to f32 in "
                           "registers")),
     cl::init(WeightType::F32), cl::cat(driverCategory), cl::sub(runCmd),
+    cl::sub(generateCmd), cl::sub(emitCmd), cl::sub(buildCmd));
+static cl::opt<Bf16Products> bf16Products(
+    "bf16-products",
+    cl::desc("With --weights-dtype bf16 on the CPU: how the products "
+             "multiply (default: dot where the CPU has AVX512-BF16, else "
+             "widen)"),
+    cl::values(clEnumValN(Bf16Products::Widen, "widen",
+                          "weights widened to f32 in registers, f32 "
+                          "activations"),
+               clEnumValN(Bf16Products::Dot, "dot",
+                          "AVX512-BF16 dot products, activations rounded to "
+                          "bf16 as tensor cores round them")),
+    cl::init(Bf16Products::Host), cl::cat(driverCategory), cl::sub(runCmd),
     cl::sub(generateCmd), cl::sub(emitCmd), cl::sub(buildCmd));
 enum class Stage { Retention, Linalg, LLVM, Ptx };
 static cl::opt<Stage> stage(
@@ -241,6 +255,20 @@ npy::Array onTarget(npy::Array host) {
   return host;
 }
 
+/// --bf16-products is a choice of the CPU's bf16 products.
+Error checkBf16Products(bool cuda) {
+  if (!bf16Products.getNumOccurrences())
+    return Error::success();
+  if (weightsDtype != WeightType::BF16)
+    return createStringError(inconvertibleErrorCode(),
+                             "--bf16-products needs --weights-dtype bf16");
+  if (cuda)
+    return createStringError(inconvertibleErrorCode(),
+                             "--bf16-products applies to the CPU (tensor "
+                             "cores round the activations to bf16)");
+  return Error::success();
+}
+
 /// Opens the GPU runtime's back end for --target cuda.
 Error openTarget() {
   if (emulate && runTarget != Device::CUDA)
@@ -249,6 +277,12 @@ Error openTarget() {
   if (!emulatorShim.empty() && !emulate)
     return createStringError(inconvertibleErrorCode(),
                              "--emulator-shim needs --emulate");
+  if (Error e = checkBf16Products(runTarget == Device::CUDA))
+    return e;
+  if (bf16Products == Bf16Products::Dot && !cpu::hostHasBF16Dot())
+    return createStringError(inconvertibleErrorCode(),
+                             "--bf16-products dot needs a CPU with "
+                             "AVX512-BF16, which this one lacks");
   if (runTarget != Device::CUDA)
     return Error::success();
   if (const char *why = retnetGpuSelectBackend(emulate ? RETNET_GPU_EMULATOR
@@ -386,7 +420,8 @@ Expected<Forward> compileForward(mlir::MLIRContext &context, const Model &m,
                                "place on the device");
     where = emulate ? "for the GPU emulator" : "for the GPU";
   } else {
-    if (failed(lowerForHostCPU(*module, CpuLowering::Fused)))
+    if (failed(
+            lowerForHostCPU(*module, CpuLowering::Fused, 0, 0, bf16Products)))
       return createStringError(inconvertibleErrorCode(),
                                "lowering the model to the LLVM dialect failed");
     where = formatv("({0} worker threads)", rt::JitModule::workerThreads());
@@ -673,11 +708,15 @@ int emit(mlir::MLIRContext &context) {
     return fail(toString(std::move(e)));
   mlir::OwningOpRef<mlir::ModuleOp> module =
       buildForward(context, *config, shape);
+  if (Error e = checkBf16Products(stage == Stage::Ptx))
+    return fail(toString(std::move(e)));
   mlir::PassManager pm(&context);
+  FusedPipelineOptions cpu;
+  cpu.bf16Products = bf16Products;
   if (stage == Stage::Linalg)
-    buildRetentionFusedToLinalgPipeline(pm, FusedPipelineOptions());
+    buildRetentionFusedToLinalgPipeline(pm, cpu);
   else if (stage == Stage::LLVM)
-    buildRetentionFusedToLLVMPipeline(pm, FusedPipelineOptions());
+    buildRetentionFusedToLLVMPipeline(pm, cpu);
   CudaPipelineOptions cuda;
   cuda.chip = chip;
   cuda.format = CudaFormat::Isa;
@@ -717,6 +756,9 @@ int build(mlir::MLIRContext &context) {
   options.header = RETNET_AOT_HEADER;
   if (emulate && target != Target::CUDA)
     return fail("--emulate needs --target cuda");
+  if (Error e = checkBf16Products(target == Target::CUDA))
+    return fail(toString(std::move(e)));
+  options.bf16Products = bf16Products;
   if (target == Target::CUDA)
     options.device = ArtifactOptions::Device::CUDA;
   options.emulate = emulate;

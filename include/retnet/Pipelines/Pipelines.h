@@ -17,6 +17,13 @@ namespace retnet {
 /// the reference lowering, bufferization, loops and the LLVM conversion.
 void buildRetentionToLLVMPipeline(mlir::OpPassManager &pm);
 
+/// How products by bf16 weights multiply: widening the weights to f32 in
+/// registers (f32 activations: linalg.matmul's semantics, the pipelines'
+/// default), or as AVX512-BF16 dot products of bf16 pairs (activations
+/// rounded to bf16, a numerical choice; twice the multiply-adds per
+/// instruction); Host picks Dot where the host CPU has AVX512-BF16.
+enum class Bf16Products { Host, Widen, Dot };
+
 /// Options of the fused pipelines; the tiling passes own their defaults.
 struct FusedPipelineOptions
     : public mlir::PassPipelineOptions<FusedPipelineOptions> {
@@ -40,6 +47,18 @@ struct FusedPipelineOptions
                      "and of a weight panel (0: the host's, 32 with AVX-512, "
                      "else 16)"),
       llvm::cl::init(0)};
+  Option<Bf16Products> bf16Products{
+      *this, "bf16-products",
+      llvm::cl::desc("retnet-cpu-pack-matmuls: products by bf16 weights"),
+      llvm::cl::init(Bf16Products::Widen),
+      llvm::cl::values(
+          clEnumValN(Bf16Products::Host, "host",
+                     "dot where the host CPU has AVX512-BF16, else widen"),
+          clEnumValN(Bf16Products::Widen, "widen",
+                     "weights widened to f32 in registers, f32 activations"),
+          clEnumValN(Bf16Products::Dot, "dot",
+                     "AVX512-BF16 dot products, activations rounded to "
+                     "bf16"))};
   Option<bool> parallel{
       *this, "parallel",
       llvm::cl::desc("retention-fused-to-llvm: independent tiles as OpenMP "
@@ -118,10 +137,11 @@ enum class CpuLowering { Reference, Fused };
 /// failure the diagnostics have been emitted (e.g. the op that violates the
 /// output contract). `registerRows` and `registerCols` set the fused
 /// pipeline's register blocks for another CPU than the host (0: the
-/// host's).
+/// host's), `bf16` its products by bf16 weights.
 mlir::LogicalResult lowerForHostCPU(mlir::ModuleOp module, CpuLowering lowering,
                                     int64_t registerRows = 0,
-                                    int64_t registerCols = 0);
+                                    int64_t registerCols = 0,
+                                    Bf16Products bf16 = Bf16Products::Widen);
 
 /// What parsing and lowering through the CPU pipelines needs: every
 /// upstream dialect and extension, and the retention dialect.

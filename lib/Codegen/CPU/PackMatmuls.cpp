@@ -29,28 +29,36 @@ int64_t panelFor(int64_t n, int64_t cap) {
 }
 
 /// `source` [..., K, N] (or [..., N, K] when `transposed`) packed into
-/// [..., N / P, K, P], built before `before`.
+/// [..., N / P, K, P], or with `pairs` into [..., N / P, K / 2, P, 2] (the
+/// layout of AVX512-BF16 dot products: two consecutive K of a lane side by
+/// side).
 Value packPanels(OpBuilder &b, Location loc, Value source, bool transposed,
-                 int64_t P) {
+                 int64_t P, bool pairs) {
   int64_t rank = cast<RankedTensorType>(source.getType()).getRank();
   int64_t nDim = transposed ? rank - 2 : rank - 1;
+  int64_t kDim = transposed ? rank - 1 : rank - 2;
   SmallVector<int64_t> outerPerm = llvm::to_vector(llvm::seq<int64_t>(rank));
   if (!transposed)
     std::swap(outerPerm[rank - 2], outerPerm[rank - 1]);
+  SmallVector<int64_t> innerDims = {nDim};
   SmallVector<OpFoldResult> tiles = {b.getIndexAttr(P)};
+  if (pairs) {
+    innerDims.push_back(kDim);
+    tiles.push_back(b.getIndexAttr(2));
+  }
   Value dest = linalg::PackOp::createDestinationTensor(b, loc, source, tiles,
-                                                       {nDim}, outerPerm);
-  return linalg::PackOp::create(b, loc, source, dest, {nDim}, tiles,
+                                                       innerDims, outerPerm);
+  return linalg::PackOp::create(b, loc, source, dest, innerDims, tiles,
                                 std::nullopt, outerPerm)
       .getResult();
 }
 
-/// B of a product as a panel-packed [N / P, K, P] value. A function argument
-/// (or a unit-stride slice of one keeping its two trailing dimensions whole,
-/// such as a layer of stacked weights) is packed once at function entry and
-/// sliced; any other B is packed where it is.
+/// B of a product as a panel-packed [N / P, K, P] (or [N / P, K / 2, P, 2])
+/// value. A function argument (or a unit-stride slice of one keeping its two
+/// trailing dimensions whole, such as a layer of stacked weights) is packed
+/// once at function entry and sliced; any other B is packed where it is.
 Value packedOperand(RewriterBase &rewriter, Location loc, Value b,
-                    bool transposed, int64_t P) {
+                    bool transposed, int64_t P, bool pairs) {
   Value source = b;
   auto slice = b.getDefiningOp<tensor::ExtractSliceOp>();
   if (slice)
@@ -75,27 +83,51 @@ Value packedOperand(RewriterBase &rewriter, Location loc, Value b,
   OpBuilder::InsertionGuard guard(rewriter);
   if (!func || !wholeTrailing) {
     rewriter.setInsertionPointAfterValue(b);
-    return packPanels(rewriter, loc, b, transposed, P);
+    return packPanels(rewriter, loc, b, transposed, P, pairs);
   }
   rewriter.setInsertionPointToStart(&func.getBody().front());
-  Value packed = packPanels(rewriter, loc, source, transposed, P);
+  Value packed = packPanels(rewriter, loc, source, transposed, P, pairs);
   if (!slice)
     return packed;
   // The same slice of the packed tensor: the leading offsets, then whole.
   auto packedType = cast<RankedTensorType>(packed.getType());
-  int64_t rank = packedType.getRank();
+  int64_t rank = packedType.getRank(), whole = pairs ? 4 : 3;
   SmallVector<OpFoldResult> offsets(
       ArrayRef(slice.getMixedOffsets()).drop_back(2));
-  SmallVector<OpFoldResult> sizes(rank - 3, rewriter.getIndexAttr(1));
-  offsets.append(3, rewriter.getIndexAttr(0));
-  for (int64_t s : packedType.getShape().take_back(3))
+  SmallVector<OpFoldResult> sizes(rank - whole, rewriter.getIndexAttr(1));
+  offsets.append(whole, rewriter.getIndexAttr(0));
+  for (int64_t s : packedType.getShape().take_back(whole))
     sizes.push_back(rewriter.getIndexAttr(s));
   SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
   rewriter.setInsertionPoint(slice);
-  auto resultType = RankedTensorType::get(packedType.getShape().take_back(3),
-                                          packedType.getElementType());
+  auto resultType = RankedTensorType::get(
+      packedType.getShape().take_back(whole), packedType.getElementType());
   return tensor::ExtractSliceOp::create(rewriter, loc, resultType, packed,
                                         offsets, sizes, strides);
+}
+
+/// A [M, K] f32 rounded to bf16 (to nearest, ties to even) and seen as
+/// [M, K / 2, 2]: the pairs of K a dot product multiplies.
+Value roundedPairs(OpBuilder &b, Location loc, Value a) {
+  auto type = cast<RankedTensorType>(a.getType());
+  int64_t M = type.getDimSize(0), K = type.getDimSize(1);
+  Type bf16 = b.getBF16Type();
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), bf16);
+  MLIRContext *ctx = b.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  Value rounded =
+      linalg::GenericOp::create(
+          b, loc, empty.getType(), a, empty,
+          ArrayRef<AffineMap>{identity, identity},
+          SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, l, arith::TruncFOp::create(nb, l, bf16, args[0]).getOut());
+          })
+          .getResult(0);
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({M, K / 2, 2}, bf16), rounded,
+      ArrayRef<ReassociationIndices>{{0}, {1, 2}});
 }
 
 struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
@@ -135,14 +167,22 @@ struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
 
     Location loc = op.getLoc();
     int64_t M = cType.getDimSize(0), N = cType.getDimSize(1);
+    int64_t K = cast<RankedTensorType>(a.getType()).getDimSize(1);
+    // bf16 weights by an f32 A as AVX512-BF16 dot products: A rounded to
+    // bf16, both in pairs of K, a panel of one 16-lane register.
+    bool pairs = options.bf16Dot && bElementType.isBF16() &&
+                 elementType.isF32() && K % 2 == 0 && N % kDotLanes == 0;
     // A single row (decoding one token) streams B once: panels of one
     // register each, many of them side by side in a block, stream faster
     // than the wider panels that let a block of rows load less per FMA.
-    int64_t P = panelFor(
-                N, M == 1 ? std::min(options.panelWidth, options.rowPanelWidth)
-                          : options.panelWidth),
+    int64_t P = pairs ? kDotLanes
+                      : panelFor(N, M == 1 ? std::min(options.panelWidth,
+                                                      options.rowPanelWidth)
+                                           : options.panelWidth),
             G = N / P;
-    Value packed = packedOperand(rewriter, loc, b, transposed, P);
+    Value packed = packedOperand(rewriter, loc, b, transposed, P, pairs);
+    if (pairs)
+      a = roundedPairs(rewriter, loc, a);
 
     // C [M, N] seen as [M, G, P]; loops (m, g, k, p). A C filled with a
     // constant is filled per task instead (fused below), in the task's cache
@@ -158,23 +198,34 @@ struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
     } else {
       init = tensor::ExpandShapeOp::create(rewriter, loc, outType, c, split);
     }
-    AffineExpr g, kk, p, mm;
-    bindDims(ctx, mm, g, kk, p);
-    auto map4 = [&](ArrayRef<AffineExpr> results) {
-      return AffineMap::get(4, 0, results, ctx);
+    // Loops (m, g, k, p), and with pairs (m, g, k / 2, p, 2).
+    AffineExpr g, kk, p, mm, j;
+    bindDims(ctx, mm, g, kk, p, j);
+    unsigned loops = pairs ? 5 : 4;
+    auto mapOf = [&](SmallVector<AffineExpr> results, bool paired) {
+      if (paired)
+        results.push_back(j);
+      return AffineMap::get(loops, 0, results, ctx);
     };
     using utils::IteratorType;
+    SmallVector<IteratorType> iterators = {
+        IteratorType::parallel, IteratorType::parallel, IteratorType::reduction,
+        IteratorType::parallel};
+    if (pairs)
+      iterators.push_back(IteratorType::reduction);
     auto product = linalg::GenericOp::create(
         rewriter, loc, outType, ValueRange{a, packed}, ValueRange{init},
-        ArrayRef<AffineMap>{map4({mm, kk}), map4({g, kk, p}), map4({mm, g, p})},
-        ArrayRef<IteratorType>{IteratorType::parallel, IteratorType::parallel,
-                               IteratorType::reduction, IteratorType::parallel},
-        [&](OpBuilder &nb, Location l, ValueRange args) {
+        ArrayRef<AffineMap>{mapOf({mm, kk}, pairs), mapOf({g, kk, p}, pairs),
+                            mapOf({mm, g, p}, false)},
+        iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
           auto contract = arith::FastMathFlags::contract;
-          Value bv = args[1];
-          if (bv.getType() != elementType)
-            bv = arith::ExtFOp::create(nb, l, elementType, bv);
-          Value mul = arith::MulFOp::create(nb, l, args[0], bv, contract);
+          auto widen = [&](Value v) -> Value {
+            if (v.getType() == elementType)
+              return v;
+            return arith::ExtFOp::create(nb, l, elementType, v);
+          };
+          Value mul = arith::MulFOp::create(nb, l, widen(args[0]),
+                                            widen(args[1]), contract);
           Value sum = arith::AddFOp::create(nb, l, args[2], mul, contract);
           linalg::YieldOp::create(nb, l, sum);
         });
@@ -182,7 +233,6 @@ struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
 
     // Tasks: row tiles of up to row-tile rows x groups of panels, about
     // `tasks` of them.
-    int64_t K = cast<RankedTensorType>(a.getType()).getDimSize(1);
     int64_t bBytes = N * K * bElementType.getWidth() / 8;
     int64_t mt = largestDivisorUpTo(M, bBytes > options.cachedWeightBytes
                                            ? options.streamedRowTile
@@ -193,7 +243,9 @@ struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
     int64_t gt = largestDivisorUpTo(G, (G + groups - 1) / groups);
     scf::SCFTileAndFuseOptions tiling;
     tiling.tilingOptions.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp)
-        .setTileSizes(getAsIndexOpFoldResult(ctx, {mt, gt, 0, 0}));
+        .setTileSizes(getAsIndexOpFoldResult(
+            ctx, pairs ? ArrayRef<int64_t>{mt, gt, 0, 0, 0}
+                       : ArrayRef<int64_t>{mt, gt, 0, 0}));
     tiling.setFusionControlFn(
         [](tensor::ExtractSliceOp, OpResult producer,
            bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
@@ -240,9 +292,9 @@ struct PackMatmulsPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populatePackMatmulsPatterns(patterns,
-                                {panelWidth, rowPanelWidth, rowTile,
-                                 streamedRowTile, cachedWeightBytes, tasks});
+    populatePackMatmulsPatterns(patterns, {panelWidth, rowPanelWidth, rowTile,
+                                           streamedRowTile, cachedWeightBytes,
+                                           tasks, bf16Dot});
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -8,3 +8,7 @@
 retnet::cpu::RegisterBlock retnet::cpu::hostRegisterBlock() {
   return registerBlockFor(llvm::sys::getHostCPUFeatures().lookup("avx512f"));
 }
+
+bool retnet::cpu::hostHasBF16Dot() {
+  return llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
+}

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
@@ -122,6 +123,103 @@ struct BroadcastBeforeTranspose : OpRewritePattern<vector::TransposeOp> {
   }
 };
 
+/// The K dimension of bf16 pairs of a product by AVX512-BF16 dot products
+/// (retnet-cpu-pack-matmuls{bf16-dot}): one of two K dimensions, of size 2,
+/// innermost in both bf16 operands of an f32 result.
+std::optional<unsigned> bf16PairDim(linalg::GenericOp op,
+                                    const linalg::ContractionDimensions &dims) {
+  if (dims.k.size() != 2 || op.getNumDpsInputs() != 2 ||
+      !getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType()).isF32())
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (unsigned d : dims.k) {
+    bool pair = ranges[d] == 2;
+    for (unsigned i = 0; i < 2; ++i)
+      pair =
+          pair &&
+          getElementTypeOrSelf(op.getDpsInputOperand(i)->get().getType())
+              .isBF16() &&
+          maps[i].getNumResults() > 0 &&
+          maps[i].getResults().back() == getAffineDimExpr(d, op.getContext());
+    if (pair)
+      return d;
+  }
+  return std::nullopt;
+}
+
+/// One K pair step of a product of bf16 pairs, tiled to a register block:
+/// A [R, 1, 2], B [G, 1, 16, 2] and C [R, G, 16] (the loops (m, g, k / 2,
+/// p, 2) of retnet-cpu-pack-matmuls{bf16-dot}) as one `vdpbf16ps` per row
+/// and panel: the row's pair broadcast as a 32-bit word, the panel's row of
+/// 16 pairs, the 16 f32 accumulators. Returns the new C.
+FailureOr<Value> emitDotStep(RewriterBase &rewriter, linalg::GenericOp step) {
+  Location loc = step.getLoc();
+  Value a = step.getDpsInputOperand(0)->get(),
+        b = step.getDpsInputOperand(1)->get(),
+        c = step.getDpsInitOperand(0)->get();
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto bType = cast<RankedTensorType>(b.getType());
+  auto cType = cast<RankedTensorType>(c.getType());
+  MLIRContext *ctx = step.getContext();
+  AffineExpr m, g, kk, p, j;
+  bindDims(ctx, m, g, kk, p, j);
+  auto map = [&](ArrayRef<AffineExpr> results) {
+    return AffineMap::get(5, 0, results, ctx);
+  };
+  if (step.getIndexingMapsArray() != SmallVector<AffineMap>{map({m, kk, j}),
+                                                            map({g, kk, p, j}),
+                                                            map({m, g, p})} ||
+      aType.getRank() != 3 || aType.getDimSize(1) != 1 ||
+      bType.getRank() != 4 || bType.getDimSize(1) != 1 ||
+      bType.getDimSize(2) != retnet::cpu::kDotLanes)
+    return failure();
+  int64_t R = aType.getDimSize(0), G = bType.getDimSize(0),
+          P = bType.getDimSize(2);
+  auto read = [&](Value source) -> Value {
+    auto type = cast<RankedTensorType>(source.getType());
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    SmallVector<Value> indices(type.getRank(), zero);
+    return vector::TransferReadOp::create(
+        rewriter, loc, VectorType::get(type.getShape(), type.getElementType()),
+        source, indices, std::nullopt, SmallVector<bool>(type.getRank(), true));
+  };
+  // B's rows of 16 pairs as [G, 1, 32]: one 64-byte load each.
+  Value rows = tensor::CollapseShapeOp::create(
+      rewriter, loc, b, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+  Value va = read(a), vb = read(rows), vc = read(c);
+  Type i32 = rewriter.getI32Type();
+  auto words = VectorType::get({P}, i32);
+  auto pairs = VectorType::get({2 * P}, rewriter.getBF16Type());
+  SmallVector<Value> panels;
+  for (int64_t gi = 0; gi < G; ++gi)
+    panels.push_back(
+        vector::ExtractOp::create(rewriter, loc, vb, ArrayRef<int64_t>{gi, 0}));
+  for (int64_t r = 0; r < R; ++r) {
+    Value pair =
+        vector::ExtractOp::create(rewriter, loc, va, ArrayRef<int64_t>{r, 0});
+    Value word = vector::BitCastOp::create(rewriter, loc,
+                                           VectorType::get({1}, i32), pair);
+    Value scalar =
+        vector::ExtractOp::create(rewriter, loc, word, ArrayRef<int64_t>{0});
+    Value splat = vector::BroadcastOp::create(rewriter, loc, words, scalar);
+    Value lhs = vector::BitCastOp::create(rewriter, loc, pairs, splat);
+    for (int64_t gi = 0; gi < G; ++gi) {
+      Value acc = vector::ExtractOp::create(rewriter, loc, vc,
+                                            ArrayRef<int64_t>{r, gi});
+      Value dot = x86vector::DotBF16Op::create(rewriter, loc, acc.getType(),
+                                               acc, lhs, panels[gi]);
+      vc = vector::InsertOp::create(rewriter, loc, dot, vc,
+                                    ArrayRef<int64_t>{r, gi});
+    }
+  }
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  return vector::TransferWriteOp::create(
+             rewriter, loc, vc, c, SmallVector<Value>(cType.getRank(), zero),
+             SmallVector<bool>(cType.getRank(), true))
+      .getResult();
+}
+
 /// Tiles `op` with `sizes` (scf.for loops, nested in `order` when given);
 /// returns the tiled op and loops.
 FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter, Operation *op,
@@ -149,7 +247,11 @@ vectorizeContraction(RewriterBase &rewriter, linalg::GenericOp op,
     return failure();
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
-  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.size() != 1)
+  if (failed(dims) || dims->m.empty() || dims->n.empty())
+    return failure();
+  // A product of bf16 pairs keeps its pair dimension whole in every tile.
+  std::optional<unsigned> pair = bf16PairDim(op, *dims);
+  if (dims->k.size() != (pair ? 2u : 1u))
     return failure();
   // The register block spans the M and N dimensions that index the output
   // innermost (e.g. the panel lanes of a packed weight); every other output
@@ -164,7 +266,9 @@ vectorizeContraction(RewriterBase &rewriter, linalg::GenericOp op,
   };
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<int64_t> blocks(ranges.size(), 1), steps(ranges.size(), 0);
-  unsigned m = innermost(dims->m), n = innermost(dims->n), k = dims->k.front();
+  unsigned m = innermost(dims->m), n = innermost(dims->n),
+           k = pair && dims->k.front() == *pair ? dims->k.back()
+                                                : dims->k.front();
   blocks[m] = largestDivisorUpTo(ranges[m], blockRows);
   // A width that is not a whole number of registers would leave a partial
   // register in every row of the block (e.g. 27 of 432 value columns).
@@ -178,6 +282,8 @@ vectorizeContraction(RewriterBase &rewriter, linalg::GenericOp op,
                   ? largestDivisorUpTo(ranges[k], blockK)
                   : 0;
   steps[k] = 1;
+  if (pair)
+    blocks[*pair] = 0;
   // A block narrower or shorter than block-rows x block-cols (a panel of a
   // packed weight narrower than block-cols; a matrix-vector product, when
   // decoding one token) spans another N dimension too (e.g. several
@@ -214,6 +320,13 @@ vectorizeContraction(RewriterBase &rewriter, linalg::GenericOp op,
     return failure();
   Operation *step = inner->tiledOps.front();
   rewriter.setInsertionPoint(step);
+  if (pair) {
+    FailureOr<Value> dot = emitDotStep(rewriter, cast<linalg::GenericOp>(step));
+    if (failed(dot))
+      return failure();
+    rewriter.replaceOp(step, *dot);
+    return cast<LoopLikeOpInterface>(inner->loops.front());
+  }
   FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
       rewriter, step, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
       /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,

@@ -3,6 +3,7 @@
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=32 row-panel-width=4}))' | FileCheck %s --check-prefix=ROWPANEL
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 streamed-row-tile=4 cached-weight-bytes=767 tasks=8}))' | FileCheck %s --check-prefix=STREAMED
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 streamed-row-tile=4 cached-weight-bytes=768 tasks=8}))' | FileCheck %s --check-prefix=SMALL
+// RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{bf16-dot=true}))' | FileCheck %s --check-prefix=DOT
 
 #mk = affine_map<(m, n, k) -> (m, k)>
 #nk = affine_map<(m, n, k) -> (n, k)>
@@ -97,6 +98,26 @@ func.func @bf16_weights(%x: tensor<1x32xf32>, %w: tensor<64x32xbf16>)
       outs(%c : tensor<1x64xf32>) -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
+
+// With bf16-dot a product by bf16 weights multiplies bf16 pairs: A rounded
+// to bf16 and seen as [M, K / 2, 2], B packed as [N / 16, K / 2, 16, 2], a
+// second reduction loop over the pair, both operands widened in the body.
+// DOT-LABEL: func.func @bf16_weights(
+//  DOT-SAME:     %[[X:[^:]*]]: tensor<1x32xf32>, %[[W:[^:]*]]: tensor<64x32xbf16>
+//       DOT:   %[[PACK:.*]] = linalg.pack %[[W]] {{.*}}inner_dims_pos = [0, 1] inner_tiles = [16, 2] {{.*}} : tensor<64x32xbf16> -> tensor<4x16x16x2xbf16>
+//       DOT:   %[[R:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<1x32xf32>) outs(%{{.*}} : tensor<1x32xbf16>)
+//       DOT:     arith.truncf %{{.*}} : f32 to bf16
+//       DOT:   %[[PAIRS:.*]] = tensor.expand_shape %[[R]] {{\[}}[0], [1, 2]] {{.*}} into tensor<1x16x2xbf16>
+//       DOT:   scf.forall
+//       DOT:     linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "parallel", "reduction"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x16x2xbf16>, tensor<1x16x16x2xbf16>)
+//       DOT:     ^bb0(%[[A:.*]]: bf16, %[[B:.*]]: bf16, %[[C:.*]]: f32):
+//   DOT-DAG:       %[[AW:.*]] = arith.extf %[[A]] : bf16 to f32
+//   DOT-DAG:       %[[BW:.*]] = arith.extf %[[B]] : bf16 to f32
+//       DOT:       %[[M:.*]] = arith.mulf %[[AW]], %[[BW]] fastmath<contract>
+//       DOT:       arith.addf %[[C]], %[[M]] fastmath<contract>
+// An f32 B keeps the f32 product.
+// DOT-LABEL: func.func @not_widening
+//   DOT-NOT:   tensor<{{.*}}x2xbf16>
 
 // Left alone: a B wider than C (the product would narrow it), and A of
 // another type than C.

@@ -185,3 +185,39 @@ func.func @whole_registers(%a: tensor<1x8x4xf32>, %b: tensor<1x4x48xf32>,
   } -> tensor<1x8x48xf32>
   return %r : tensor<1x8x48xf32>
 }
+
+// A product of bf16 pairs (retnet-cpu-pack-matmuls{bf16-dot}) keeps the pair
+// whole: per K pair step, each row's pair of A is broadcast as a 32-bit word
+// and multiplies each panel's row of 16 pairs, one 64-byte read, in one
+// vdpbf16ps per row and panel (8 rows x 2 panels: 16 accumulators).
+// ZMM-LABEL: func.func @bf16_pairs
+//       ZMM: scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<8x2x16xf32>)
+//       ZMM:   %[[ROWS:.*]] = vector.transfer_read {{.*}} : tensor<2x1x32xbf16>, vector<2x1x32xbf16>
+//       ZMM:   %[[P0:.*]] = vector.extract %[[ROWS]][0, 0] : vector<32xbf16> from vector<2x1x32xbf16>
+//       ZMM:   %[[PAIR:.*]] = vector.bitcast %{{.*}} : vector<2xbf16> to vector<1xi32>
+//       ZMM:   %[[WORD:.*]] = vector.extract %[[PAIR]][0] : i32 from vector<1xi32>
+//       ZMM:   %[[SPLAT:.*]] = vector.broadcast %[[WORD]] : i32 to vector<16xi32>
+//       ZMM:   %[[LHS:.*]] = vector.bitcast %[[SPLAT]] : vector<16xi32> to vector<32xbf16>
+//       ZMM:   %[[C00:.*]] = vector.extract %[[ACC]][0, 0] : vector<16xf32> from vector<8x2x16xf32>
+//       ZMM:   x86vector.avx512.dot %[[C00]], %[[LHS]], %[[P0]] : vector<32xbf16> -> vector<16xf32>
+//       ZMM-COUNT-15: x86vector.avx512.dot
+//   ZMM-NOT:   x86vector.avx512.dot
+//   ZMM-NOT:   linalg.generic
+#dot_a = affine_map<(m, g, k, p, j) -> (m, k, j)>
+#dot_b = affine_map<(m, g, k, p, j) -> (g, k, p, j)>
+#dot_c = affine_map<(m, g, k, p, j) -> (m, g, p)>
+func.func @bf16_pairs(%x: tensor<16x8x2xbf16>, %w: tensor<4x8x16x2xbf16>,
+                      %acc: tensor<16x4x16xf32>) -> tensor<16x4x16xf32> {
+  %r = linalg.generic {indexing_maps = [#dot_a, #dot_b, #dot_c],
+                       iterator_types = ["parallel", "parallel", "reduction", "parallel", "reduction"]}
+      ins(%x, %w : tensor<16x8x2xbf16>, tensor<4x8x16x2xbf16>) outs(%acc : tensor<16x4x16xf32>)
+      attrs = {retnet.vectorize} {
+  ^bb0(%u: bf16, %v: bf16, %s: f32):
+    %uw = arith.extf %u : bf16 to f32
+    %vw = arith.extf %v : bf16 to f32
+    %m = arith.mulf %uw, %vw fastmath<contract> : f32
+    %t = arith.addf %s, %m fastmath<contract> : f32
+    linalg.yield %t : f32
+  } -> tensor<16x4x16xf32>
+  return %r : tensor<16x4x16xf32>
+}

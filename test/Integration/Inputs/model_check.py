@@ -10,10 +10,13 @@ same way (to nearest even; the embedding table and norm gains stay f32) and
 the 1e-3 bound still applies: the kernels must compute the same function.
 The distance to the f32-weight reference is printed and bounded by
 (2L + 1) u, u the 16-bit type's unit roundoff: a first-order estimate.
---tensor-cores: the products round their activations to the 16-bit weight
-type as well (the GPU's mma.sync products); the bounds become (4L + 1) u
-against the rounded-weight reference and (6L + 2) u against the f32 one (the
-same first-order argument as below, derived in the code).
+--rounded-activations: the products round their activation operand to the
+16-bit weight type as well (the GPU's mma.sync products; on the CPU,
+AVX512-BF16 dot products, --bf16-products dot). The reference rounds each
+product's activation operand the same way (to nearest even), so the 1e-3
+bound against it still applies; the distance to the f32-weight reference is
+bounded by (6L + 2) u (the same first-order argument as below, derived in
+the code).
 --run-args passes more options to `retnet-compile run` (e.g. the GPU target);
 --aot-emulate builds the artifact for the GPU and runs it on the emulator.
 With --aot-cc, also `retnet-compile build` (batch 1): the artifact's C API,
@@ -91,9 +94,10 @@ def main():
     ap.add_argument("--weights-dtype", choices=["f32", "bf16", "f16"], default="f32")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--tensor-cores", action="store_true",
+    ap.add_argument("--rounded-activations", action="store_true",
                     help="the products also round their activations to the "
-                         "weights' 16-bit type (the GPU's mma.sync products)")
+                         "weights' 16-bit type (mma.sync, AVX512-BF16 dot "
+                         "products)")
     ap.add_argument("--run-args", default="",
                     help="more options of retnet-compile run, space-separated")
     ap.add_argument("--aot-cc", help="C compiler command for the artifact's test program")
@@ -103,6 +107,8 @@ def main():
     ap.add_argument("--prefill-tokens", default="4", help="lengths, comma-separated")
     a = ap.parse_args()
 
+    if a.rounded_activations and a.weights_dtype == "f32":
+        ap.error("--rounded-activations needs 16-bit weights")
     cfg = CONFIGS[a.config]
     rng = np.random.default_rng(a.seed)
     model = os.path.join(a.work, "model")
@@ -123,16 +129,19 @@ def main():
     unit = {"f32": 0.0, "bf16": 2.0 ** -8, "f16": 2.0 ** -11}[a.weights_dtype]
     L = cfg["decoder_layers"]
     f32_tolerance = (2 * L + 1) * unit
-    # With --tensor-cores each product also rounds its activation operand to
-    # the weights' type: u relative per element, the same first-order
-    # argument as for the weights, with two products in series in each stage
-    # (a projection, then out_proj or fc2, each rounding its input): 2u per
-    # stage of 2L, u for the output projection.
-    same_tolerance = (4 * L + 1) * unit if a.tensor_cores else 1e-3
-    if a.tensor_cores:
-        f32_tolerance += same_tolerance
+    # With --rounded-activations each product also rounds its activation
+    # operand to the weights' type: u relative per element, the same
+    # first-order argument as for the weights, with two products in series
+    # in each stage (a projection, then out_proj or fc2, each rounding its
+    # input): 2u per stage of 2L, u for the output projection.
+    inputs = lambda z: z
+    if a.rounded_activations:
+        f32_tolerance += (4 * L + 1) * unit
+        inputs = lambda z: round_to(np.asarray(z, dtype=np.float32), a.weights_dtype)
+    same_tolerance = 1e-3
     if a.weights_dtype != "f32":
-        want = ref.forward(cfg, round_products(cfg, weights, a.weights_dtype), tokens)
+        want = ref.forward(cfg, round_products(cfg, weights, a.weights_dtype), tokens,
+                           inputs)
 
     ok = True
     for form in a.forms.split(","):

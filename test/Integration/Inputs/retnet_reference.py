@@ -99,8 +99,10 @@ def theta_shift(x, sin, cos):
     return x * cos + rot * sin
 
 
-def forward(cfg, w, tokens):
-    """Logits [B, T, V] of the torchscale decoder, parallel form."""
+def forward(cfg, w, tokens, inputs=lambda z: z):
+    """Logits [B, T, V] of the torchscale decoder, parallel form. `inputs`
+    maps the activation operand of every product by a weight (e.g. rounds
+    it, as products on 16-bit dot-product units do)."""
     d, H, L = cfg["decoder_embed_dim"], cfg["decoder_retention_heads"], cfg["decoder_layers"]
     vd = cfg["decoder_value_embed_dim"]
     dk, dv = d // H, vd // H
@@ -129,10 +131,11 @@ def forward(cfg, w, tokens):
     for l in range(L):
         p = "layers.%d." % l
         h = rms_norm(x, w[p + "retention_layer_norm.weight"], eps)
-        q = h @ w[p + "retention.q_proj.weight"].T
-        k = h @ w[p + "retention.k_proj.weight"].T * dk ** -0.5
-        v = h @ w[p + "retention.v_proj.weight"].T
-        g = h @ w[p + "retention.g_proj.weight"].T
+        hi = inputs(h)
+        q = hi @ w[p + "retention.q_proj.weight"].T
+        k = hi @ w[p + "retention.k_proj.weight"].T * dk ** -0.5
+        v = hi @ w[p + "retention.v_proj.weight"].T
+        g = hi @ w[p + "retention.g_proj.weight"].T
         q = theta_shift(q.reshape(B, T, H, dk).transpose(0, 2, 1, 3), sin, cos)
         k = theta_shift(k.reshape(B, T, H, dk).transpose(0, 2, 1, 3), sin, cos)
         v = v.reshape(B, T, H, dv).transpose(0, 2, 1, 3)
@@ -140,13 +143,14 @@ def forward(cfg, w, tokens):
         qk = qk / np.clip(np.abs(qk).sum(-1, keepdims=True), 1, 5e4)
         o = (qk @ v).transpose(0, 2, 1, 3)
         o = rms_norm(o, None, eps).reshape(B, T, vd)
-        o = (silu(g) * o) @ w[p + "retention.out_proj.weight"].T
+        o = inputs(silu(g) * o) @ w[p + "retention.out_proj.weight"].T
         x = x * alpha + o
         h = rms_norm(x, w[p + "final_layer_norm.weight"], eps)
-        a = h @ w[p + "ffn.fc1.weight"].T
+        hi = inputs(h)
+        a = hi @ w[p + "ffn.fc1.weight"].T
         a = silu(a) if act == "swish" else gelu(a)
-        f = (a * (h @ w[p + "ffn.gate.weight"].T)) @ w[p + "ffn.fc2.weight"].T
+        f = inputs(a * (hi @ w[p + "ffn.gate.weight"].T)) @ w[p + "ffn.fc2.weight"].T
         x = x * alpha + f
     x = rms_norm(x, w["layer_norm.weight"], eps)
     out = w.get("output_projection.weight", w["embed_tokens.weight"])
-    return x @ out.T
+    return inputs(x) @ out.T

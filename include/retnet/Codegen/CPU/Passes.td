@@ -23,6 +23,16 @@ def PackMatmulsPass : Pass<"retnet-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
     cache, gets tasks of up to `streamed-row-tile` rows: B is read once per
     row tile, so fewer, taller tiles read it fewer times.
 
+    With `bf16-dot` (for CPUs with AVX512-BF16), a product of an f32 A by a
+    bf16 B with an even K and N a multiple of 16 becomes a product of bf16
+    pairs: A is rounded to bf16 (to nearest even) and seen as
+    `[M, K / 2, 2]`, B packed as `[N / 16, K / 2, 16, 2]` (two consecutive K
+    of each lane side by side), and the product's loops are
+    `(m, g, k / 2, p, 2)`, both operands widened in its body, so that
+    `retnet-vectorize-contractions` makes each K pair of a 16-lane row one
+    `vdpbf16ps`. The activations are then rounded to bf16 as tensor cores
+    round them: a numerical choice of the pipeline.
+
     When B is a function argument or a slice of one (a layer of stacked
     weights), the argument is packed once at function entry, where
     `retnet-cpu-prepare-weights` can move the packing out of the function.
@@ -44,6 +54,9 @@ def PackMatmulsPass : Pass<"retnet-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
            "Largest B that tasks of row-tile rows read from the cache">,
     Option<"tasks", "tasks", "int64_t", "::retnet::cpu::kTasks",
            "About how many tasks a product is split into">,
+    Option<"bf16Dot", "bf16-dot", "bool", "false",
+           "Products by bf16 weights as products of bf16 pairs (A rounded "
+           "to bf16) for AVX512-BF16 dot products">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
@@ -148,6 +161,13 @@ def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
     of 16-bit weights) is widened once per row read, before its broadcast to
     the register block. Shapes that do not divide
     simply get smaller blocks; every tile is static, so no masking is needed.
+
+    A product of bf16 pairs (`retnet-cpu-pack-matmuls{bf16-dot}`: a second
+    K dimension of size 2, innermost in both bf16 operands) keeps that
+    dimension whole in every tile and becomes, per K pair step, one
+    `x86vector.avx512.dot` (`vdpbf16ps`) per row and 16-lane panel of the
+    register block: the row's pair of A broadcast as a 32-bit word, the
+    panel's row of 16 pairs of B loaded at once.
   }];
   let options = [
     Option<"blockRows", "block-rows", "int64_t",
@@ -162,7 +182,8 @@ def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::tensor::TensorDialect",
-                           "::mlir::affine::AffineDialect"];
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::x86vector::X86VectorDialect"];
 }
 
 #endif // RETNET_CODEGEN_CPU_PASSES_TD

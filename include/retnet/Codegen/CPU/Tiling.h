@@ -21,6 +21,10 @@ inline constexpr int64_t kRegisterCols = 16;
 /// f32 lanes of one AVX-512 (two AVX2) register: a register block's width
 /// is a multiple of it, or at most it.
 inline constexpr int64_t kVectorLanes = 16;
+/// f32 lanes of an AVX512-BF16 dot product (`vdpbf16ps` on one AVX-512
+/// register: 16 lanes, each the sum of two bf16 products): the panel width
+/// of bf16 weights packed in pairs of K.
+inline constexpr int64_t kDotLanes = 16;
 /// Most K iterations of a product's K block: a 256 x 32 f32 slice of a
 /// packed panel (32 KiB) and the 8 rows of A a register block streams
 /// through it (8 KiB) fit in a 48 KiB L1 together.
@@ -57,6 +61,8 @@ inline RegisterBlock registerBlockFor(bool avx512) {
 }
 /// registerBlockFor() the host CPU.
 RegisterBlock hostRegisterBlock();
+/// Whether the host CPU has AVX512-BF16 dot products (`vdpbf16ps`).
+bool hostHasBF16Dot();
 /// The register block for code whose products over many rows and over a
 /// single row must share their packed weights (an artifact's prefill and
 /// decode entries, which share one weights file): one register wide, so
