@@ -32,15 +32,23 @@ mean step of one --new-tokens loop for the others. Threads: 2 for everyone
 (torch.set_num_threads, IREE's task topology, retnet-compile's OpenMP
 workers).
 
-The weight-streaming floor of decode is the bytes of f32 weights a step
+The weight-streaming floor of decode is the bytes of weights a step
 reads (every matrix product's weights and the gathered embedding row)
 divided by the copy bandwidth (STREAM's convention) that
 bench/peers/stream.c measures with both cores; the floor at its read
 bandwidth, and its f32 FMA peak, are printed too.
 
+--weights-dtype bf16 compares bf16 products: retnet-compile with
+`--weights-dtype bf16` (on a CPU with AVX512-BF16, dot products that round
+the activations to bf16), eager and torch.compile under
+torch.autocast("cpu", dtype=torch.bfloat16) (their Linear layers in bf16,
+which rounds the activations and weights the same way; the rest in f32).
+IREE is left out of that comparison.
+
 Writes --out (JSON) and prints Markdown tables with the ratios. This is a
 benchmark, not a test.
 """
+import contextlib
 import argparse
 import json
 import os
@@ -75,9 +83,10 @@ def seconds(fn):
 class RetnetCompile:
     name = "retnet-compile"
 
-    def __init__(self, build, model_dir, work):
+    def __init__(self, build, model_dir, work, weights_dtype):
         self.exe = os.path.join(build, "bin", "retnet-compile")
         self.model_dir, self.work = model_dir, work
+        self.options = ["--threads", str(THREADS), "--weights-dtype", weights_dtype]
 
     def _tokens_file(self, tokens):
         path = os.path.join(self.work, "tokens-%d.npy" % tokens.shape[1])
@@ -87,7 +96,7 @@ class RetnetCompile:
     def generate(self, tokens, new_tokens):
         out = subprocess.run([self.exe, "generate", "--model", self.model_dir,
                               "--prompt-tokens", self._tokens_file(tokens),
-                              "--max-new-tokens", str(new_tokens), "--threads", str(THREADS)],
+                              "--max-new-tokens", str(new_tokens)] + self.options,
                              check=True, capture_output=True, text=True).stdout
         ids = [int(t) for t in re.search(r"tokens: (.*)", out).group(1).split()]
         prefill = float(re.search(r"prefill: \d+ tokens in ([0-9.]+) s", out).group(1))
@@ -97,8 +106,8 @@ class RetnetCompile:
     def run(self, tokens):
         logits = os.path.join(self.work, "logits.npy")
         err = subprocess.run([self.exe, "run", "--model", self.model_dir,
-                              "--tokens", self._tokens_file(tokens), "--logits", logits,
-                              "--threads", str(THREADS)],
+                              "--tokens", self._tokens_file(tokens), "--logits", logits]
+                             + self.options,
                              check=True, capture_output=True, text=True).stderr
         return float(re.search(r"ran \d+ token\(s\) in ([0-9.]+) s", err).group(1))
 
@@ -106,8 +115,9 @@ class RetnetCompile:
 class TorchPeer:
     """eager or torch.compile(freezing) on the torchscale modules."""
 
-    def __init__(self, name, decoder):
+    def __init__(self, name, decoder, weights_dtype):
         self.name, self.decoder = name, decoder
+        self.bf16 = weights_dtype == "bf16"
         self.compile_seconds = 0.0
         if name == "compile":
             torch._inductor.config.freezing = True
@@ -119,18 +129,26 @@ class TorchPeer:
         torch.compile's compilation)."""
         fn = module if self.name == "eager" else torch.compile(module, dynamic=False)
         t0 = time.perf_counter()
-        with torch.no_grad():
+        with self._mode():
             fn(*args)
         if self.name == "compile":
             self.compile_seconds += time.perf_counter() - t0
         return fn
+
+    def _mode(self):
+        """No autograd; with bf16 weights, autocast's bf16 products."""
+        stack = contextlib.ExitStack()
+        stack.enter_context(torch.no_grad())
+        if self.bf16:
+            stack.enter_context(torch.autocast("cpu", dtype=torch.bfloat16))
+        return stack
 
     def prefill(self, tokens, last_only):
         """A prefill call, compiled and warmed up."""
         fn = self._prepare(tm.Prefill(self.decoder, last_only), tokens)
 
         def call():
-            with torch.no_grad():
+            with self._mode():
                 fn(tokens)
         # A second call: torch.compile was seen to recompile on it.
         t0 = time.perf_counter()
@@ -143,7 +161,7 @@ class TorchPeer:
         fn = self._prepare(tm.Step(self.decoder), torch.tensor([[first]]),
                            torch.tensor(float(position)), *states)
         ids, t0 = [first], time.perf_counter()
-        with torch.no_grad():
+        with self._mode():
             for i in range(steps):
                 out = fn(torch.tensor([[ids[-1]]]), torch.tensor(float(position + i)), *states)
                 states = out[1:]
@@ -202,11 +220,13 @@ def stream_bandwidth(probe):
     return json.loads(out)
 
 
-def step_weight_bytes(cfg):
+def step_weight_bytes(cfg, product_bytes):
+    """Bytes of weights a decode step reads: the products' weights held in
+    product_bytes per element, and the gathered f32 embedding row."""
     d, dv, f = cfg["decoder_embed_dim"], cfg["decoder_value_embed_dim"], cfg["decoder_ffn_embed_dim"]
     # q, k: d x d; v, g: d x dv; out: dv x d; fc1, gate: d x ffn; fc2: ffn x d
     per_layer = 2 * d * d + 2 * d * dv + dv * d + 2 * d * f + f * d
-    return 4 * (cfg["decoder_layers"] * per_layer + cfg["vocab_size"] * d + d)
+    return product_bytes * (cfg["decoder_layers"] * per_layer + cfg["vocab_size"] * d) + 4 * d
 
 
 def main():
@@ -222,13 +242,17 @@ def main():
     ap.add_argument("--contexts", default="128,2048,8192", help="decode contexts")
     ap.add_argument("--new-tokens", type=int, default=33)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--weights-dtype", choices=["f32", "bf16"], default="f32")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     torch.set_num_threads(THREADS)
     peers = a.peers.split(",")
     lengths = [int(x) for x in a.lengths.split(",")]
     contexts = [int(x) for x in a.contexts.split(",")]
+    if a.weights_dtype == "bf16" and "iree" in peers:
+        raise SystemExit("--weights-dtype bf16 compares retnet-compile, eager and compile only")
     results = {"config": BASE, "threads": THREADS, "torch": torch.__version__,
+               "weights_dtype": a.weights_dtype,
                "prefill": {}, "run": {}, "decode": {}, "tokens_equal": {}, "compile_s": {}}
 
     with tempfile.TemporaryDirectory() as work:
@@ -241,11 +265,11 @@ def main():
         rng = np.random.default_rng(0)
         prompts = {T: torch.from_numpy(rng.integers(0, cfg["vocab_size"], (1, T)))
                    for T in sorted(set(lengths + contexts + [a.run_length]))}
-        ours = RetnetCompile(a.build, model_dir, work)
+        ours = RetnetCompile(a.build, model_dir, work, a.weights_dtype)
         others = []
         for p in peers:
             if p in ("eager", "compile"):
-                others.append(TorchPeer(p, decoder))
+                others.append(TorchPeer(p, decoder, a.weights_dtype))
             elif p == "iree":
                 others.append(IreePeer(decoder, work))
             elif p != "retnet-compile":
@@ -253,7 +277,8 @@ def main():
 
         bw = stream_bandwidth(a.probe)
         results["bandwidth"] = bw
-        results["step_weight_bytes"] = step_weight_bytes(cfg)
+        results["step_weight_bytes"] = step_weight_bytes(
+            cfg, 2 if a.weights_dtype == "bf16" else 4)
 
         def record(table, peer, key, value):
             results[table].setdefault(peer, {})[str(key)] = value
