@@ -81,6 +81,8 @@ struct CodeTarget {
   cpu::RegisterBlock registers;
   /// Whether it has AVX512-BF16 dot products.
   bool bf16Dot = false;
+  /// How the entries' products by bf16 weights multiply (Widen or Dot).
+  Bf16Products bf16Products = Bf16Products::Widen;
 };
 
 /// The host CPU, or `cpu` with `features` added or removed, checked against
@@ -348,13 +350,9 @@ compileEntry(mlir::MLIRContext &context, const Config &config,
     buildGraphToCUDAPipeline(pm, cuda);
     if (failed(pm.run(*module)))
       return error("compiling the " + entry.name + " entry for the GPU failed");
-  } else if (failed(lowerForHostCPU(*module, CpuLowering::Fused,
-                                    target.registers.rows,
-                                    target.registers.cols,
-                                    options.bf16Products == Bf16Products::Host
-                                        ? (target.bf16Dot ? Bf16Products::Dot
-                                                          : Bf16Products::Widen)
-                                        : options.bf16Products))) {
+  } else if (failed(lowerForHostCPU(
+                 *module, CpuLowering::Fused, target.registers.rows,
+                 target.registers.cols, target.bf16Products))) {
     return error("lowering the " + entry.name +
                  " entry to the LLVM dialect failed");
   }
@@ -548,9 +546,20 @@ Error retnet::writeArtifact(
   Expected<CodeTarget> target = codeTarget(options.cpu, options.features);
   if (!target)
     return target.takeError();
+  // The weights are packed here by the entries' preparers, JIT-compiled
+  // with the rest of the module for this machine: dot products need
+  // AVX512-BF16 on both.
+  bool hostDot = cpu::hostHasBF16Dot();
   if (options.bf16Products == Bf16Products::Dot && !target->bf16Dot)
     return error("--bf16-products dot needs a CPU with AVX512-BF16, which "
                  "the target lacks");
+  if (options.bf16Products == Bf16Products::Dot && !hostDot)
+    return error("--bf16-products dot needs AVX512-BF16 on the build "
+                 "machine too, which packs the weights");
+  target->bf16Products = options.bf16Products;
+  if (target->bf16Products == Bf16Products::Host)
+    target->bf16Products =
+        target->bf16Dot && hostDot ? Bf16Products::Dot : Bf16Products::Widen;
   Expected<std::string> cc = findCompiler(options.cc);
   if (!cc)
     return cc.takeError();

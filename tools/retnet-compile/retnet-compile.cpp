@@ -710,6 +710,8 @@ int emit(mlir::MLIRContext &context) {
       buildForward(context, *config, shape);
   if (Error e = checkBf16Products(stage == Stage::Ptx))
     return fail(toString(std::move(e)));
+  if (bf16Products.getNumOccurrences() && stage == Stage::Retention)
+    return fail("--bf16-products applies to --stage linalg and llvm");
   mlir::PassManager pm(&context);
   FusedPipelineOptions cpu;
   cpu.bf16Products = bf16Products;

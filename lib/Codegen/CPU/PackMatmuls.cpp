@@ -169,13 +169,15 @@ struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
     int64_t M = cType.getDimSize(0), N = cType.getDimSize(1);
     int64_t K = cast<RankedTensorType>(a.getType()).getDimSize(1);
     // bf16 weights by an f32 A as AVX512-BF16 dot products: A rounded to
-    // bf16, both in pairs of K, a panel of one 16-lane register.
+    // bf16, both in pairs of K, a panel of one register of 16 lanes (or of
+    // 8 or 4 where N needs it).
+    int64_t dotLanes = panelFor(N, kDotLanes);
     bool pairs = options.bf16Dot && bElementType.isBF16() &&
-                 elementType.isF32() && K % 2 == 0 && N % kDotLanes == 0;
+                 elementType.isF32() && K % 2 == 0 && dotLanes >= 4;
     // A single row (decoding one token) streams B once: panels of one
     // register each, many of them side by side in a block, stream faster
     // than the wider panels that let a block of rows load less per FMA.
-    int64_t P = pairs ? kDotLanes
+    int64_t P = pairs ? dotLanes
                       : panelFor(N, M == 1 ? std::min(options.panelWidth,
                                                       options.rowPanelWidth)
                                            : options.panelWidth),

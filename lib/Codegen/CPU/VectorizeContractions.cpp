@@ -123,37 +123,38 @@ struct BroadcastBeforeTranspose : OpRewritePattern<vector::TransposeOp> {
   }
 };
 
-/// The K dimension of bf16 pairs of a product by AVX512-BF16 dot products
-/// (retnet-cpu-pack-matmuls{bf16-dot}): one of two K dimensions, of size 2,
-/// innermost in both bf16 operands of an f32 result.
-std::optional<unsigned> bf16PairDim(linalg::GenericOp op,
-                                    const linalg::ContractionDimensions &dims) {
-  if (dims.k.size() != 2 || op.getNumDpsInputs() != 2 ||
-      !getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType()).isF32())
-    return std::nullopt;
+/// Whether `op` is a product of bf16 pairs by AVX512-BF16 dot products
+/// (retnet-cpu-pack-matmuls{bf16-dot}): loops (m, g, k / 2, p, 2) over A
+/// [M, K / 2, 2] and B [G, K / 2, P, 2] of bf16 into an f32 C [M, G, P],
+/// with panels P of 4, 8 or 16 lanes (one vdpbf16ps register). Its pair
+/// loop is dimension 4.
+bool isBF16PairProduct(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 5)
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m, g, kk, p, j;
+  bindDims(ctx, m, g, kk, p, j);
+  auto map = [&](ArrayRef<AffineExpr> results) {
+    return AffineMap::get(5, 0, results, ctx);
+  };
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  for (unsigned d : dims.k) {
-    bool pair = ranges[d] == 2;
-    for (unsigned i = 0; i < 2; ++i)
-      pair =
-          pair &&
-          getElementTypeOrSelf(op.getDpsInputOperand(i)->get().getType())
-              .isBF16() &&
-          maps[i].getNumResults() > 0 &&
-          maps[i].getResults().back() == getAffineDimExpr(d, op.getContext());
-    if (pair)
-      return d;
-  }
-  return std::nullopt;
+  Type a = getElementTypeOrSelf(op.getDpsInputOperand(0)->get().getType()),
+       b = getElementTypeOrSelf(op.getDpsInputOperand(1)->get().getType()),
+       c = getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType());
+  return a.isBF16() && b.isBF16() && c.isF32() && ranges[4] == 2 &&
+         llvm::is_contained({4, 8, 16}, ranges[3]) &&
+         op.getIndexingMapsArray() == SmallVector<AffineMap>{map({m, kk, j}),
+                                                             map({g, kk, p, j}),
+                                                             map({m, g, p})};
 }
 
-/// One K pair step of a product of bf16 pairs, tiled to a register block:
-/// A [R, 1, 2], B [G, 1, 16, 2] and C [R, G, 16] (the loops (m, g, k / 2,
-/// p, 2) of retnet-cpu-pack-matmuls{bf16-dot}) as one `vdpbf16ps` per row
-/// and panel: the row's pair broadcast as a 32-bit word, the panel's row of
-/// 16 pairs, the 16 f32 accumulators. Returns the new C.
-FailureOr<Value> emitDotStep(RewriterBase &rewriter, linalg::GenericOp step) {
+/// One K pair step of a product of bf16 pairs (isBF16PairProduct) tiled to
+/// a register block: A [R, 1, 2], B [G, 1, P, 2] and C [R, G, P], as one
+/// `vdpbf16ps` per row and panel: the row's pair broadcast as a 32-bit
+/// word, the panel's row of P pairs, its P f32 accumulators. Returns the
+/// new C.
+Value emitDotStep(RewriterBase &rewriter, linalg::GenericOp step) {
   Location loc = step.getLoc();
   Value a = step.getDpsInputOperand(0)->get(),
         b = step.getDpsInputOperand(1)->get(),
@@ -161,19 +162,6 @@ FailureOr<Value> emitDotStep(RewriterBase &rewriter, linalg::GenericOp step) {
   auto aType = cast<RankedTensorType>(a.getType());
   auto bType = cast<RankedTensorType>(b.getType());
   auto cType = cast<RankedTensorType>(c.getType());
-  MLIRContext *ctx = step.getContext();
-  AffineExpr m, g, kk, p, j;
-  bindDims(ctx, m, g, kk, p, j);
-  auto map = [&](ArrayRef<AffineExpr> results) {
-    return AffineMap::get(5, 0, results, ctx);
-  };
-  if (step.getIndexingMapsArray() != SmallVector<AffineMap>{map({m, kk, j}),
-                                                            map({g, kk, p, j}),
-                                                            map({m, g, p})} ||
-      aType.getRank() != 3 || aType.getDimSize(1) != 1 ||
-      bType.getRank() != 4 || bType.getDimSize(1) != 1 ||
-      bType.getDimSize(2) != retnet::cpu::kDotLanes)
-    return failure();
   int64_t R = aType.getDimSize(0), G = bType.getDimSize(0),
           P = bType.getDimSize(2);
   auto read = [&](Value source) -> Value {
@@ -184,7 +172,7 @@ FailureOr<Value> emitDotStep(RewriterBase &rewriter, linalg::GenericOp step) {
         rewriter, loc, VectorType::get(type.getShape(), type.getElementType()),
         source, indices, std::nullopt, SmallVector<bool>(type.getRank(), true));
   };
-  // B's rows of 16 pairs as [G, 1, 32]: one 64-byte load each.
+  // B's rows of P pairs as [G, 1, 2P]: one load each.
   Value rows = tensor::CollapseShapeOp::create(
       rewriter, loc, b, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
   Value va = read(a), vb = read(rows), vc = read(c);
@@ -249,8 +237,11 @@ vectorizeContraction(RewriterBase &rewriter, linalg::GenericOp op,
       linalg::inferContractionDims(op);
   if (failed(dims) || dims->m.empty() || dims->n.empty())
     return failure();
-  // A product of bf16 pairs keeps its pair dimension whole in every tile.
-  std::optional<unsigned> pair = bf16PairDim(op, *dims);
+  // A product of bf16 pairs keeps its pair dimension and its panels whole
+  // in every tile: each step is one dot product per row and panel.
+  std::optional<unsigned> pair;
+  if (isBF16PairProduct(op))
+    pair = 4;
   if (dims->k.size() != (pair ? 2u : 1u))
     return failure();
   // The register block spans the M and N dimensions that index the output
@@ -282,8 +273,10 @@ vectorizeContraction(RewriterBase &rewriter, linalg::GenericOp op,
                   ? largestDivisorUpTo(ranges[k], blockK)
                   : 0;
   steps[k] = 1;
-  if (pair)
+  if (pair) {
     blocks[*pair] = 0;
+    blocks[n] = ranges[n];
+  }
   // A block narrower or shorter than block-rows x block-cols (a panel of a
   // packed weight narrower than block-cols; a matrix-vector product, when
   // decoding one token) spans another N dimension too (e.g. several
@@ -321,10 +314,8 @@ vectorizeContraction(RewriterBase &rewriter, linalg::GenericOp op,
   Operation *step = inner->tiledOps.front();
   rewriter.setInsertionPoint(step);
   if (pair) {
-    FailureOr<Value> dot = emitDotStep(rewriter, cast<linalg::GenericOp>(step));
-    if (failed(dot))
-      return failure();
-    rewriter.replaceOp(step, *dot);
+    rewriter.replaceOp(step,
+                       emitDotStep(rewriter, cast<linalg::GenericOp>(step)));
     return cast<LoopLikeOpInterface>(inner->loops.front());
   }
   FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(

@@ -3,7 +3,7 @@
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=32 row-panel-width=4}))' | FileCheck %s --check-prefix=ROWPANEL
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 streamed-row-tile=4 cached-weight-bytes=767 tasks=8}))' | FileCheck %s --check-prefix=STREAMED
 // RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{panel-width=4 row-tile=2 streamed-row-tile=4 cached-weight-bytes=768 tasks=8}))' | FileCheck %s --check-prefix=SMALL
-// RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{bf16-dot=true}))' | FileCheck %s --check-prefix=DOT
+// RUN: retnet-opt %s --pass-pipeline='builtin.module(func.func(retnet-cpu-pack-matmuls{bf16-dot=true}))' --mlir-print-local-scope | FileCheck %s --check-prefix=DOT
 
 #mk = affine_map<(m, n, k) -> (m, k)>
 #nk = affine_map<(m, n, k) -> (n, k)>
@@ -100,24 +100,59 @@ func.func @bf16_weights(%x: tensor<1x32xf32>, %w: tensor<64x32xbf16>)
 }
 
 // With bf16-dot a product by bf16 weights multiplies bf16 pairs: A rounded
-// to bf16 and seen as [M, K / 2, 2], B packed as [N / 16, K / 2, 16, 2], a
-// second reduction loop over the pair, both operands widened in the body.
+// to bf16 and seen as [M, K / 2, 2], B packed as [N / P, K / 2, P, 2] (P of
+// 16 lanes, or 8 or 4 where N needs it), loops (m, g, k / 2, p, 2), both
+// operands widened in the body.
 // DOT-LABEL: func.func @bf16_weights(
 //  DOT-SAME:     %[[X:[^:]*]]: tensor<1x32xf32>, %[[W:[^:]*]]: tensor<64x32xbf16>
-//       DOT:   %[[PACK:.*]] = linalg.pack %[[W]] {{.*}}inner_dims_pos = [0, 1] inner_tiles = [16, 2] {{.*}} : tensor<64x32xbf16> -> tensor<4x16x16x2xbf16>
+//       DOT:   %[[PACK:.*]] = linalg.pack %[[W]] outer_dims_perm = [0, 1] inner_dims_pos = [0, 1] inner_tiles = [16, 2] {{.*}} : tensor<64x32xbf16> -> tensor<4x16x16x2xbf16>
 //       DOT:   %[[R:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<1x32xf32>) outs(%{{.*}} : tensor<1x32xbf16>)
 //       DOT:     arith.truncf %{{.*}} : f32 to bf16
 //       DOT:   %[[PAIRS:.*]] = tensor.expand_shape %[[R]] {{\[}}[0], [1, 2]] {{.*}} into tensor<1x16x2xbf16>
 //       DOT:   scf.forall
-//       DOT:     linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "parallel", "reduction"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x16x2xbf16>, tensor<1x16x16x2xbf16>)
+//       DOT:     linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3)>], iterator_types = ["parallel", "parallel", "reduction", "parallel", "reduction"]}
+//  DOT-SAME:       ins(%{{.*}}, %{{.*}} : tensor<1x16x2xbf16>, tensor<1x16x16x2xbf16>)
 //       DOT:     ^bb0(%[[A:.*]]: bf16, %[[B:.*]]: bf16, %[[C:.*]]: f32):
 //   DOT-DAG:       %[[AW:.*]] = arith.extf %[[A]] : bf16 to f32
 //   DOT-DAG:       %[[BW:.*]] = arith.extf %[[B]] : bf16 to f32
 //       DOT:       %[[M:.*]] = arith.mulf %[[AW]], %[[BW]] fastmath<contract>
 //       DOT:       arith.addf %[[C]], %[[M]] fastmath<contract>
-// An f32 B keeps the f32 product.
-// DOT-LABEL: func.func @not_widening
-//   DOT-NOT:   tensor<{{.*}}x2xbf16>
+
+// B as [K, N] with N = 24: panels of 8 lanes, K pairs packed from rows.
+// DOT-LABEL: func.func @bf16_kn(
+//       DOT:   linalg.pack %{{.*}} outer_dims_perm = [1, 0] inner_dims_pos = [1, 0] inner_tiles = [8, 2] {{.*}} : tensor<32x24xbf16> -> tensor<3x16x8x2xbf16>
+//       DOT:   linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<4x16x2xbf16>, tensor<{{[0-9]+}}x16x8x2xbf16>)
+func.func @bf16_kn(%x: tensor<4x32xf32>, %w: tensor<32x24xbf16>,
+                   %c: tensor<4x24xf32>) -> tensor<4x24xf32> {
+  %y = linalg.matmul ins(%x, %w : tensor<4x32xf32>, tensor<32x24xbf16>)
+      outs(%c : tensor<4x24xf32>) -> tensor<4x24xf32>
+  return %y : tensor<4x24xf32>
+}
+
+// No pairs for an odd K, nor for an f32 B: the products of panel-packed
+// weights as above, with f32 activations.
+// DOT-LABEL: func.func @bf16_odd_k(
+//       DOT:   linalg.pack {{.*}} : tensor<32x31xbf16> -> tensor<2x31x16xbf16>
+//       DOT:   linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "parallel"]
+//  DOT-SAME:     ins(%{{.*}}, %{{.*}} : tensor<4x31xf32>, tensor<1x31x16xbf16>)
+//   DOT-NOT:   arith.truncf
+// DOT-LABEL: func.func @f32_weights(
+//       DOT:   linalg.pack {{.*}} : tensor<32x32xf32> -> tensor<2x32x16xf32>
+//   DOT-NOT:   arith.truncf
+func.func @bf16_odd_k(%x: tensor<4x31xf32>, %w: tensor<32x31xbf16>,
+                      %c: tensor<4x32xf32>) -> tensor<4x32xf32> {
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : tensor<4x31xf32>, tensor<32x31xbf16>)
+      outs(%c : tensor<4x32xf32>) -> tensor<4x32xf32>
+  return %y : tensor<4x32xf32>
+}
+func.func @f32_weights(%x: tensor<4x32xf32>, %w: tensor<32x32xf32>,
+                       %c: tensor<4x32xf32>) -> tensor<4x32xf32> {
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : tensor<4x32xf32>, tensor<32x32xf32>)
+      outs(%c : tensor<4x32xf32>) -> tensor<4x32xf32>
+  return %y : tensor<4x32xf32>
+}
 
 // Left alone: a B wider than C (the product would narrow it), and A of
 // another type than C.

@@ -1,5 +1,6 @@
 // RUN: retnet-opt %s --retnet-vectorize-contractions -canonicalize | FileCheck %s
 // RUN: retnet-opt %s --retnet-vectorize-contractions="block-rows=8 block-cols=32 block-k=16" -canonicalize | FileCheck %s --check-prefix=ZMM
+// RUN: retnet-opt %s --retnet-vectorize-contractions="block-rows=4 block-cols=8" -canonicalize | FileCheck %s --check-prefix=NARROW
 
 #lhs = affine_map<(b, i, k, j) -> (b, i, k)>
 #rhs = affine_map<(b, i, k, j) -> (b, k, j)>
@@ -203,6 +204,12 @@ func.func @whole_registers(%a: tensor<1x8x4xf32>, %b: tensor<1x4x48xf32>,
 //       ZMM-COUNT-15: x86vector.avx512.dot
 //   ZMM-NOT:   x86vector.avx512.dot
 //   ZMM-NOT:   linalg.generic
+// A block narrower than a panel still takes whole panels: 4 rows x 1 panel.
+// NARROW-LABEL: func.func @bf16_pairs
+//       NARROW: scf.for {{.*}} -> (vector<4x1x16xf32>)
+//       NARROW-COUNT-4: x86vector.avx512.dot {{.*}} : vector<32xbf16> -> vector<16xf32>
+//   NARROW-NOT: x86vector.avx512.dot
+//   NARROW-NOT: linalg.generic
 #dot_a = affine_map<(m, g, k, p, j) -> (m, k, j)>
 #dot_b = affine_map<(m, g, k, p, j) -> (g, k, p, j)>
 #dot_c = affine_map<(m, g, k, p, j) -> (m, g, p)>

@@ -24,14 +24,15 @@ def PackMatmulsPass : Pass<"retnet-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
     row tile, so fewer, taller tiles read it fewer times.
 
     With `bf16-dot` (for CPUs with AVX512-BF16), a product of an f32 A by a
-    bf16 B with an even K and N a multiple of 16 becomes a product of bf16
+    bf16 B with an even K and N a multiple of 4 becomes a product of bf16
     pairs: A is rounded to bf16 (to nearest even) and seen as
-    `[M, K / 2, 2]`, B packed as `[N / 16, K / 2, 16, 2]` (two consecutive K
-    of each lane side by side), and the product's loops are
-    `(m, g, k / 2, p, 2)`, both operands widened in its body, so that
-    `retnet-vectorize-contractions` makes each K pair of a 16-lane row one
-    `vdpbf16ps`. The activations are then rounded to bf16 as tensor cores
-    round them: a numerical choice of the pipeline.
+    `[M, K / 2, 2]`, B packed as `[N / P, K / 2, P, 2]` (P the largest of
+    16, 8 and 4 that divides N; two consecutive K of each lane side by
+    side), and the product's loops are `(m, g, k / 2, p, 2)`, both operands
+    widened in its body, so that `retnet-vectorize-contractions` makes each
+    K pair of a panel row one `vdpbf16ps`. The activations are then rounded
+    to bf16 as tensor cores round them: a numerical choice of the pipeline.
+    Other products keep f32 activations.
 
     When B is a function argument or a slice of one (a layer of stacked
     weights), the argument is packed once at function entry, where
@@ -162,12 +163,13 @@ def VectorizeContractionsPass : Pass<"retnet-vectorize-contractions"> {
     the register block. Shapes that do not divide
     simply get smaller blocks; every tile is static, so no masking is needed.
 
-    A product of bf16 pairs (`retnet-cpu-pack-matmuls{bf16-dot}`: a second
-    K dimension of size 2, innermost in both bf16 operands) keeps that
-    dimension whole in every tile and becomes, per K pair step, one
-    `x86vector.avx512.dot` (`vdpbf16ps`) per row and 16-lane panel of the
-    register block: the row's pair of A broadcast as a 32-bit word, the
-    panel's row of 16 pairs of B loaded at once.
+    A product of bf16 pairs (the loops `(m, g, k / 2, p, 2)` of
+    `retnet-cpu-pack-matmuls{bf16-dot}` over bf16 operands into f32, panels
+    of 4, 8 or 16 lanes) keeps its pair dimension and its panels whole in
+    every tile, whatever `block-cols`, and becomes, per K pair step, one
+    `x86vector.avx512.dot` (`vdpbf16ps`) per row and panel of the register
+    block: the row's pair of A broadcast as a 32-bit word, the panel's row
+    of pairs of B loaded at once.
   }];
   let options = [
     Option<"blockRows", "block-rows", "int64_t",
