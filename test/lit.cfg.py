@@ -97,7 +97,10 @@ try:
     config.available_features.add("cuda-driver")
 except OSError:
     pass
-# The emulator's negative control: its shim with two mma.sync A registers
-# swapped.
-config.substitutions.append(("%emulator_shim_swapped", os.path.join(
-    config.retnet_obj_root, "lib", "Codegen", "GPU", "NVVMShimSwappedA.bc")))
+# The emulator's negative controls: its shim with two mma.sync A registers
+# swapped, with erf off by 1%, with sin and cos swapped.
+# (The longer name first: lit substitutes in order.)
+for name, control in (("swapped_sin_cos", "SwappedSinCos"), ("wrong_erf", "WrongErf"),
+                      ("swapped", "SwappedA")):
+    config.substitutions.append(("%emulator_shim_" + name, os.path.join(
+        config.retnet_obj_root, "lib", "Codegen", "GPU", "NVVMShim%s.bc" % control)))

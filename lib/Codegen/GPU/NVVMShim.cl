@@ -85,10 +85,24 @@ float __nv_powf(float x, float y) { return pow(x, y); }
 float __nv_fmaf(float x, float y, float z) { return fma(x, y, z); }
 float __nv_fmaxf(float x, float y) { return fmax(x, y); }
 float __nv_fminf(float x, float y) { return fmin(x, y); }
+// RETNET_SHIM_WRONG_ERF and RETNET_SHIM_SWAP_SIN_COS build negative controls.
+#ifdef RETNET_SHIM_WRONG_ERF
+float __nv_erff(float x) { return 1.01f * erf(x); }
+#else
 float __nv_erff(float x) { return erf(x); }
+#endif
 float __nv_tanhf(float x) { return tanh(x); }
+#ifdef RETNET_SHIM_SWAP_SIN_COS
+float __nv_sinf(float x) { return cos(x); }
+float __nv_cosf(float x) { return sin(x); }
+double __nv_sin(double x) { return cos(x); }
+double __nv_cos(double x) { return sin(x); }
+#else
 float __nv_sinf(float x) { return sin(x); }
 float __nv_cosf(float x) { return cos(x); }
+double __nv_sin(double x) { return sin(x); }
+double __nv_cos(double x) { return cos(x); }
+#endif
 double __nv_exp(double x) { return exp(x); }
 double __nv_expm1(double x) { return expm1(x); }
 double __nv_log(double x) { return log(x); }
@@ -96,8 +110,6 @@ double __nv_log1p(double x) { return log1p(x); }
 double __nv_sqrt(double x) { return sqrt(x); }
 double __nv_fabs(double x) { return fabs(x); }
 double __nv_fma(double x, double y, double z) { return fma(x, y, z); }
-double __nv_sin(double x) { return sin(x); }
-double __nv_cos(double x) { return cos(x); }
 double __nv_erf(double x) { return erf(x); }
 
 // Tensor cores. mma.sync.aligned.m16n8k16.row.col, f16 or bf16 inputs, f32
