@@ -164,13 +164,13 @@ Value emitDotStep(RewriterBase &rewriter, linalg::GenericOp step) {
   auto cType = cast<RankedTensorType>(c.getType());
   int64_t R = aType.getDimSize(0), G = bType.getDimSize(0),
           P = bType.getDimSize(2);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   auto read = [&](Value source) -> Value {
     auto type = cast<RankedTensorType>(source.getType());
-    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    SmallVector<Value> indices(type.getRank(), zero);
     return vector::TransferReadOp::create(
         rewriter, loc, VectorType::get(type.getShape(), type.getElementType()),
-        source, indices, std::nullopt, SmallVector<bool>(type.getRank(), true));
+        source, SmallVector<Value>(type.getRank(), zero), std::nullopt,
+        SmallVector<bool>(type.getRank(), true));
   };
   // B's rows of P pairs as [G, 1, 2P]: one load each.
   Value rows = tensor::CollapseShapeOp::create(
@@ -201,7 +201,6 @@ Value emitDotStep(RewriterBase &rewriter, linalg::GenericOp step) {
                                     ArrayRef<int64_t>{r, gi});
     }
   }
-  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   return vector::TransferWriteOp::create(
              rewriter, loc, vc, c, SmallVector<Value>(cType.getRank(), zero),
              SmallVector<bool>(cType.getRank(), true))
