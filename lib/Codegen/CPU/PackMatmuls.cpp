@@ -53,40 +53,70 @@ Value packPanels(OpBuilder &b, Location loc, Value source, bool transposed,
       .getResult();
 }
 
-/// B of a product as a panel-packed [N / P, K, P] (or [N / P, K / 2, P, 2])
-/// value. A function argument (or a unit-stride slice of one keeping its two
-/// trailing dimensions whole, such as a layer of stacked weights) is packed
-/// once at function entry and sliced; any other B is packed where it is.
-Value packedOperand(RewriterBase &rewriter, Location loc, Value b,
-                    bool transposed, int64_t P, bool pairs) {
+/// The function argument that `b` is, or whose unit-stride slice keeping
+/// its two trailing dimensions whole (a layer of stacked weights) `b` is:
+/// what a product packs once at function entry. Null for any other B.
+BlockArgument entryPackable(Value b) {
   Value source = b;
   auto slice = b.getDefiningOp<tensor::ExtractSliceOp>();
   if (slice)
     source = slice.getSource();
   auto arg = dyn_cast<BlockArgument>(source);
-  auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
-                  : func::FuncOp();
-  bool wholeTrailing = true;
-  if (slice) {
-    auto srcType = slice.getSourceType();
-    int64_t rank = srcType.getRank();
-    wholeTrailing =
-        rank >= 2 && slice.getResultType().getRank() == 2 &&
-        slice.hasUnitStride() &&
-        llvm::all_of(slice.getStaticSizes().drop_back(2),
-                     [](int64_t s) { return s == 1; }) &&
-        slice.getStaticSizes().take_back(2) ==
-            srcType.getShape().take_back(2) &&
-        llvm::all_of(ArrayRef(slice.getMixedOffsets()).take_back(2),
-                     [](OpFoldResult o) { return isZeroInteger(o); });
-  }
+  if (!arg || !isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+    return {};
+  if (!slice)
+    return arg;
+  auto srcType = slice.getSourceType();
+  int64_t rank = srcType.getRank();
+  bool wholeTrailing =
+      rank >= 2 && slice.getResultType().getRank() == 2 &&
+      slice.hasUnitStride() &&
+      llvm::all_of(slice.getStaticSizes().drop_back(2),
+                   [](int64_t s) { return s == 1; }) &&
+      slice.getStaticSizes().take_back(2) == srcType.getShape().take_back(2) &&
+      llvm::all_of(ArrayRef(slice.getMixedOffsets()).take_back(2),
+                   [](OpFoldResult o) { return isZeroInteger(o); });
+  return wholeTrailing ? arg : BlockArgument();
+}
+
+/// The pack of `arg` into panels (with `pairs`, of K pairs) that a product
+/// already made at function entry, or null.
+linalg::PackOp entryPack(BlockArgument arg, bool transposed, bool pairs) {
+  int64_t rank = cast<RankedTensorType>(arg.getType()).getRank();
+  int64_t nDim = transposed ? rank - 2 : rank - 1;
+  for (Operation *user : arg.getUsers())
+    if (auto pack = dyn_cast<linalg::PackOp>(user))
+      if (pack.getSource() == arg &&
+          pack.getInnerDimsPos().size() == (pairs ? 2u : 1u) &&
+          pack.getInnerDimsPos().front() == nDim &&
+          pack->getBlock() == arg.getOwner() &&
+          llvm::all_of(pack.getStaticInnerTiles(),
+                       [](int64_t t) { return !ShapedType::isDynamic(t); }))
+        return pack;
+  return {};
+}
+
+/// B of a product as a panel-packed [N / P, K, P] (or [N / P, K / 2, P, 2])
+/// value. A function argument (or a layer of one, entryPackable) is packed
+/// once at function entry and sliced, its pack shared by every product of
+/// it; any other B is packed where it is.
+Value packedOperand(RewriterBase &rewriter, Location loc, Value b,
+                    bool transposed, int64_t P, bool pairs) {
+  BlockArgument arg = entryPackable(b);
   OpBuilder::InsertionGuard guard(rewriter);
-  if (!func || !wholeTrailing) {
+  if (!arg) {
     rewriter.setInsertionPointAfterValue(b);
     return packPanels(rewriter, loc, b, transposed, P, pairs);
   }
-  rewriter.setInsertionPointToStart(&func.getBody().front());
-  Value packed = packPanels(rewriter, loc, source, transposed, P, pairs);
+  Value packed;
+  if (linalg::PackOp pack = entryPack(arg, transposed, pairs);
+      pack && pack.getStaticInnerTiles().front() == P) {
+    packed = pack.getResult();
+  } else {
+    rewriter.setInsertionPointToStart(arg.getOwner());
+    packed = packPanels(rewriter, loc, arg, transposed, P, pairs);
+  }
+  auto slice = b.getDefiningOp<tensor::ExtractSliceOp>();
   if (!slice)
     return packed;
   // The same slice of the packed tensor: the leading offsets, then whole.
@@ -177,11 +207,18 @@ struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
     // A single row (decoding one token) streams B once: panels of one
     // register each, many of them side by side in a block, stream faster
     // than the wider panels that let a block of rows load less per FMA.
+    // A weight is packed one way per function: a product of a weight that
+    // an earlier product packed takes that layout rather than a second copy
+    // (generation's last layer multiplies single rows by the weights its
+    // other layers multiply by many).
     int64_t P = pairs ? dotLanes
                       : panelFor(N, M == 1 ? std::min(options.panelWidth,
                                                       options.rowPanelWidth)
-                                           : options.panelWidth),
-            G = N / P;
+                                           : options.panelWidth);
+    if (BlockArgument arg = entryPackable(b))
+      if (linalg::PackOp pack = entryPack(arg, transposed, pairs))
+        P = pack.getStaticInnerTiles().front();
+    int64_t G = N / P;
     Value packed = packedOperand(rewriter, loc, b, transposed, P, pairs);
     if (pairs)
       a = roundedPairs(rewriter, loc, a);

@@ -173,6 +173,44 @@ func.func @not_widening(%x: tensor<1x32xbf16>, %w: tensor<64x32xf32>,
   return %y, %z : tensor<1x64xbf16>, tensor<1x64xf32>
 }
 
+// A weight is packed one way per function: the single-row product of the
+// same stacked weight (generation's last layer) takes the 32-wide panels of
+// the product before it instead of a second, 4-wide pack.
+// ROWPANEL-LABEL: func.func @shared_pack(
+//  ROWPANEL-SAME:     %[[X:[^:]*]]: tensor<8x32xf32>, %[[X1:[^:]*]]: tensor<1x32xf32>, %[[W:[^:]*]]: tensor<3x64x32xf32>
+//       ROWPANEL:   %[[PACK:.*]] = linalg.pack %[[W]] {{.*}} inner_tiles = [32] {{.*}} -> tensor<3x2x32x32xf32>
+//   ROWPANEL-NOT:   linalg.pack
+//       ROWPANEL:   %[[LAYER:.*]] = tensor.extract_slice %[[PACK]][%{{.*}}, 0, 0, 0] [1, 2, 32, 32]
+//       ROWPANEL:   %[[LAST:.*]] = tensor.extract_slice %[[PACK]][2, 0, 0, 0] [1, 2, 32, 32]
+//       ROWPANEL:   tensor.extract_slice %[[LAYER]]
+//       ROWPANEL:   linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x32xf32>, tensor<1x32x32xf32>)
+//       ROWPANEL:   tensor.extract_slice %[[LAST]]
+//       ROWPANEL:   linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32xf32>, tensor<1x32x32xf32>)
+//   ROWPANEL-NOT:   linalg.pack
+// CHECK-LABEL: func.func @shared_pack(
+//       CHECK:   linalg.pack {{.*}} -> tensor<3x4x32x16xf32>
+//   CHECK-NOT:   linalg.pack
+func.func @shared_pack(%x: tensor<8x32xf32>, %x1: tensor<1x32xf32>,
+                       %w: tensor<3x64x32xf32>, %l: index)
+    -> (tensor<8x64xf32>, tensor<1x64xf32>) {
+  %s = tensor.extract_slice %w[%l, 0, 0] [1, 64, 32] [1, 1, 1]
+      : tensor<3x64x32xf32> to tensor<64x32xf32>
+  %s2 = tensor.extract_slice %w[2, 0, 0] [1, 64, 32] [1, 1, 1]
+      : tensor<3x64x32xf32> to tensor<64x32xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x64xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<8x64xf32>) -> tensor<8x64xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %s : tensor<8x32xf32>, tensor<64x32xf32>)
+      outs(%c : tensor<8x64xf32>) -> tensor<8x64xf32>
+  %e1 = tensor.empty() : tensor<1x64xf32>
+  %c1 = linalg.fill ins(%z : f32) outs(%e1 : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %y1 = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x1, %s2 : tensor<1x32xf32>, tensor<64x32xf32>)
+      outs(%c1 : tensor<1x64xf32>) -> tensor<1x64xf32>
+  return %y, %y1 : tensor<8x64xf32>, tensor<1x64xf32>
+}
+
 // Left alone: a transposed A, and dynamic shapes.
 // CHECK-LABEL: func.func @not_packed
 //       CHECK:   linalg.matmul

@@ -37,6 +37,9 @@ def PackMatmulsPass : Pass<"retnet-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
     When B is a function argument or a slice of one (a layer of stacked
     weights), the argument is packed once at function entry, where
     `retnet-cpu-prepare-weights` can move the packing out of the function.
+    Such a weight is packed one way per function: a product of a weight that
+    an earlier product packed takes that pack's panels (a single row then
+    multiplies the panels that many rows got) instead of a second copy.
   }];
   let options = [
     Option<"panelWidth", "panel-width", "int64_t",
