@@ -112,7 +112,12 @@ private:
   Value swish(OpBuilder &nb, Value a);
   Value residual(Value res, Value add);
   Value rotary(Value t);
-  Value layer(Value x, Value &state);
+  /// Row T - 1 of each sequence of a [B * T, n] value: [B, n].
+  Value lastRows(Value t);
+  /// One layer on x [B * T, d]; with `lastRowsOnly`, the output holds each
+  /// sequence's last row only ([B, d]): the state still takes every row,
+  /// everything after the retention op only the last ones.
+  Value layer(Value x, Value &state, bool lastRowsOnly);
 
   OpBuilder b;
   Location loc;
@@ -184,9 +189,9 @@ Value GraphBuilder::swish(OpBuilder &nb, Value a) {
 }
 
 Value GraphBuilder::residual(Value res, Value add) {
-  int64_t d = c.embedDim;
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(res.getType()).getShape();
   return generic({{res, dims({0, 1})}, {add, dims({0, 1})}},
-                 {empty({M, d}), dims({0, 1})}, {kPar, kPar},
+                 {empty(shape), dims({0, 1})}, {kPar, kPar},
                  [&](OpBuilder &nb, ValueRange a) -> Value {
                    Value scaled = arith::MulFOp::create(nb, loc, a[0], alpha);
                    return arith::AddFOp::create(nb, loc, scaled, a[1]);
@@ -229,7 +234,22 @@ Value GraphBuilder::rotary(Value t) {
        ReassociationIndices{2}, ReassociationIndices{3, 4}});
 }
 
-Value GraphBuilder::layer(Value x, Value &state) {
+Value GraphBuilder::lastRows(Value t) {
+  int64_t B = s.batch, T = s.seq,
+          n = cast<RankedTensorType>(t.getType()).getDimSize(1);
+  Value seqs = tensor::ExpandShapeOp::create(
+      b, loc, type({B, T, n}), t,
+      {ReassociationIndices{0, 1}, ReassociationIndices{2}});
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(T - 1),
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(B), b.getIndexAttr(1),
+                                     b.getIndexAttr(n)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, type({B, n}), seqs, offsets,
+                                        sizes, strides);
+}
+
+Value GraphBuilder::layer(Value x, Value &state, bool lastRowsOnly) {
   int64_t d = c.embedDim, vd = c.valueEmbedDim, f = c.ffnDim, H = c.heads,
           dk = c.keyHeadDim(), dv = c.valueHeadDim(), B = s.batch, T = s.seq;
   Value lq = sliceLayer(wq, {d, d}), lk = sliceLayer(wk, {d, d}),
@@ -241,7 +261,7 @@ Value GraphBuilder::layer(Value x, Value &state) {
   // Multi-scale retention on RMSNorm(x).
   Value h = rmsNorm(x, d, ln1, dims({1}));
   Value q = matmul(h, lq, d), k = matmul(h, lk, d), v = matmul(h, lv, vd),
-        g = matmul(h, lg, vd);
+        g = matmul(lastRowsOnly ? lastRows(h) : h, lg, vd);
   Value qh = rotary(q), kh = rotary(k);
   Value vsplit = tensor::ExpandShapeOp::create(
       b, loc, type({B, T, H, dv}), v,
@@ -284,15 +304,31 @@ Value GraphBuilder::layer(Value x, Value &state) {
                                           offsets, sizes, strides);
   }
 
-  // Per-head RMSNorm over dv (no affine), back to [M, vd].
+  // Past the retention op only the kept rows: each sequence's last with
+  // lastRowsOnly.
+  int64_t rows = T;
+  if (lastRowsOnly) {
+    rows = 1;
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                         b.getIndexAttr(T - 1),
+                                         b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(B), b.getIndexAttr(H),
+                                       b.getIndexAttr(1), b.getIndexAttr(dv)};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    r = tensor::ExtractSliceOp::create(b, loc, type({B, H, 1, dv}), r, offsets,
+                                       sizes, strides);
+    x = lastRows(x);
+  }
+
+  // Per-head RMSNorm over dv (no affine), back to [B * rows, vd].
   Value ss =
-      generic({{r, dims({0, 1, 2, 3})}}, {zeros({B, H, T}), dims({0, 1, 2})},
+      generic({{r, dims({0, 1, 2, 3})}}, {zeros({B, H, rows}), dims({0, 1, 2})},
               {kPar, kPar, kPar, kRed}, [&](OpBuilder &nb, ValueRange a) {
                 Value sq = arith::MulFOp::create(nb, loc, a[0], a[0]);
                 return arith::AddFOp::create(nb, loc, a[1], sq);
               });
   Value yh = generic({{r, dims({0, 2, 1, 3})}, {ss, dims({0, 2, 1})}},
-                     {empty({B, T, H, dv}), dims({0, 1, 2, 3})},
+                     {empty({B, rows, H, dv}), dims({0, 1, 2, 3})},
                      {kPar, kPar, kPar, kPar},
                      [&](OpBuilder &nb, ValueRange a) -> Value {
                        Value mean = arith::MulFOp::create(
@@ -302,23 +338,25 @@ Value GraphBuilder::layer(Value x, Value &state) {
                        return arith::MulFOp::create(nb, loc, a[0], rs);
                      });
   Value y = tensor::CollapseShapeOp::create(
-      b, loc, type({M, vd}), yh,
+      b, loc, type({B * rows, vd}), yh,
       {ReassociationIndices{0, 1}, ReassociationIndices{2, 3}});
 
   // swish(g) * y, output projection, residual.
-  Value gated = generic(
-      {{g, dims({0, 1})}, {y, dims({0, 1})}}, {empty({M, vd}), dims({0, 1})},
-      {kPar, kPar}, [&](OpBuilder &nb, ValueRange a) -> Value {
-        return arith::MulFOp::create(nb, loc, swish(nb, a[0]), a[1]);
-      });
+  Value gated =
+      generic({{g, dims({0, 1})}, {y, dims({0, 1})}},
+              {empty({B * rows, vd}), dims({0, 1})}, {kPar, kPar},
+              [&](OpBuilder &nb, ValueRange a) -> Value {
+                return arith::MulFOp::create(nb, loc, swish(nb, a[0]), a[1]);
+              });
   Value x1 = residual(x, matmul(gated, lo, d));
 
   // GLU feed-forward on RMSNorm(x1).
   Value h2 = rmsNorm(x1, d, ln2, dims({1}));
   Value a1 = matmul(h2, l1, f), b1 = matmul(h2, lgate, f);
   Value act = generic(
-      {{a1, dims({0, 1})}, {b1, dims({0, 1})}}, {empty({M, f}), dims({0, 1})},
-      {kPar, kPar}, [&](OpBuilder &nb, ValueRange a) -> Value {
+      {{a1, dims({0, 1})}, {b1, dims({0, 1})}},
+      {empty({B * rows, f}), dims({0, 1})}, {kPar, kPar},
+      [&](OpBuilder &nb, ValueRange a) -> Value {
         Value activated;
         if (c.activation == Activation::Swish) {
           activated = swish(nb, a[0]);
@@ -436,46 +474,41 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
   rotCos = table(true);
   rotSin = table(false);
 
-  // The layers: one loop body shared by all of them.
+  // The layers: one loop body shared by all of them. With lastLogitsOnly
+  // the last layer is built on its own: past its retention op it computes
+  // each sequence's last row only.
+  int64_t looped = s.lastLogitsOnly ? L - 1 : L;
   SmallVector<Value> init = {x};
   if (stateful)
     init.push_back(entry->getArgument(17));
-  auto loop =
-      scf::ForOp::create(b, loc, c0, arith::ConstantIndexOp::create(b, loc, L),
-                         arith::ConstantIndexOp::create(b, loc, 1), init);
+  auto loop = scf::ForOp::create(
+      b, loc, c0, arith::ConstantIndexOp::create(b, loc, looped),
+      arith::ConstantIndexOp::create(b, loc, 1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     layerIdx = loop.getInductionVar();
     Value state = stateful ? loop.getRegionIterArg(1) : Value();
-    Value next = layer(loop.getRegionIterArg(0), state);
+    Value next = layer(loop.getRegionIterArg(0), state, false);
     SmallVector<Value> yielded = {next};
     if (stateful)
       yielded.push_back(state);
     scf::YieldOp::create(b, loc, yielded);
   }
-
   Value hidden = loop.getResult(0);
+  Value states = stateful ? loop.getResult(1) : Value();
   if (s.lastLogitsOnly) {
-    // Row T - 1 of each sequence: [B * T, d] -> [B, d].
-    Value seqs = tensor::ExpandShapeOp::create(
-        b, loc, type({B, T, d}), hidden,
-        {ReassociationIndices{0, 1}, ReassociationIndices{2}});
-    SmallVector<OpFoldResult> offsets = {
-        b.getIndexAttr(0), b.getIndexAttr(T - 1), b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(B), b.getIndexAttr(1),
-                                       b.getIndexAttr(d)};
-    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    hidden = tensor::ExtractSliceOp::create(b, loc, type({B, d}), seqs, offsets,
-                                            sizes, strides);
+    layerIdx = arith::ConstantIndexOp::create(b, loc, L - 1);
+    hidden = layer(hidden, states, true);
   }
+
   Value xf = rmsNorm(hidden, d, finalNorm, dims({1}));
   Value logits = tensor::ExpandShapeOp::create(
       b, loc, type({B, positions, V}), matmul(xf, wout, V),
       {ReassociationIndices{0, 1}, ReassociationIndices{2}});
   SmallVector<Value> returned = {logits};
   if (stateful)
-    returned.push_back(loop.getResult(1));
+    returned.push_back(states);
   func::ReturnOp::create(b, loc, returned);
   return module;
 }

@@ -30,8 +30,11 @@ struct ForwardShape {
   /// Rows per chunk of the chunkwise form.
   int64_t chunk = 512;
   /// Logits of each sequence's last position only ([B, 1, V]): what
-  /// generation needs after the prefill, without the output projection of
-  /// every other position.
+  /// generation needs after the prefill. The last layer is then built
+  /// outside the layer loop: past its retention op (whose state takes every
+  /// position) it computes the last position only, so neither its gate,
+  /// output and feed-forward products nor the output projection run for the
+  /// other positions.
   bool lastLogitsOnly = false;
   /// Element type of the matrix products' weight arguments (wq ... w2,
   /// wout); the products widen them to f32 (linalg.matmul's cast).
