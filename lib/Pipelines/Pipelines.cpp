@@ -114,8 +114,8 @@ void addCpuCodegen(OpPassManager &pm, int64_t registerRows,
   retnet::cpu::PackMatmulsPassOptions packing;
   packing.panelWidth = blocks.blockCols;
   packing.bf16Dot =
-      bf16 == retnet::Bf16Products::Dot ||
-      (bf16 == retnet::Bf16Products::Host && retnet::cpu::hostHasBF16Dot());
+      retnet::resolveBf16Products(bf16, retnet::cpu::hostHasBF16Dot()) ==
+      retnet::Bf16Products::Dot;
   pm.addNestedPass<func::FuncOp>(retnet::cpu::createPackMatmulsPass(packing));
   pm.addPass(createCSEPass());
   pm.addPass(retnet::cpu::createPrepareWeightsPass());
@@ -251,6 +251,13 @@ void retnet::buildRetentionFusedToLLVMPipeline(
   if (options.parallel)
     addParallelTiles(pm);
   addLoweringToLLVM(pm);
+}
+
+retnet::Bf16Products retnet::resolveBf16Products(Bf16Products choice,
+                                                 bool dotCapable) {
+  if (choice != Bf16Products::Host)
+    return choice;
+  return dotCapable ? Bf16Products::Dot : Bf16Products::Widen;
 }
 
 LogicalResult retnet::lowerForHostCPU(ModuleOp module, CpuLowering lowering,

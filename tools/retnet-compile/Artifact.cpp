@@ -556,10 +556,8 @@ Error retnet::writeArtifact(
   if (options.bf16Products == Bf16Products::Dot && !hostDot)
     return error("--bf16-products dot needs AVX512-BF16 on the build "
                  "machine too, which packs the weights");
-  target->bf16Products = options.bf16Products;
-  if (target->bf16Products == Bf16Products::Host)
-    target->bf16Products =
-        target->bf16Dot && hostDot ? Bf16Products::Dot : Bf16Products::Widen;
+  target->bf16Products =
+      resolveBf16Products(options.bf16Products, target->bf16Dot && hostDot);
   Expected<std::string> cc = findCompiler(options.cc);
   if (!cc)
     return cc.takeError();

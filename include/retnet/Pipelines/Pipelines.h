@@ -24,6 +24,10 @@ void buildRetentionToLLVMPipeline(mlir::OpPassManager &pm);
 /// instruction); Host picks Dot where the host CPU has AVX512-BF16.
 enum class Bf16Products { Host, Widen, Dot };
 
+/// `choice` made concrete (Widen or Dot): Host is Dot where `dotCapable`,
+/// i.e. where every CPU that runs or prepares the code has AVX512-BF16.
+Bf16Products resolveBf16Products(Bf16Products choice, bool dotCapable);
+
 /// Options of the fused pipelines; the tiling passes own their defaults.
 struct FusedPipelineOptions
     : public mlir::PassPipelineOptions<FusedPipelineOptions> {
