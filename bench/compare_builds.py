@@ -12,6 +12,8 @@ Measurements (same inputs for both builds):
               value = ffn = 864, 2 heads, 6 layers, vocab 32000, random
               weights), 512-token prompt: prefill tokens/s
   decode      the same run: decode ms/token over 64 steps
+  prefill2048 retnet-compile generate on a 2048-token prompt (the length of
+              the issue's goal): prefill seconds
   run         retnet-compile run on the same model, 2048 tokens (logits for
               every position: the output projection onto the vocabulary
               dominates): seconds
@@ -52,14 +54,14 @@ def retention_ms(build, work):
     return float(re.search(r"median time over \d+ runs: ([0-9.]+) ms", out).group(1))
 
 
-def generate(build, model, prompt):
+def generate(build, model, prompt, new_tokens=65):
     out = subprocess.run(
         [os.path.join(build, "bin", "retnet-compile"), "generate", "--model", model,
-         "--prompt-tokens", prompt, "--max-new-tokens", "65"],
+         "--prompt-tokens", prompt, "--max-new-tokens", str(new_tokens)],
         check=True, capture_output=True, text=True).stdout
-    prefill = float(re.search(r"prefill: \d+ tokens in [0-9.]+ s \(([0-9.]+) tokens/s", out).group(1))
+    prefill = re.search(r"prefill: \d+ tokens in ([0-9.]+) s \(([0-9.]+) tokens/s", out)
     decode = float(re.search(r"([0-9.]+) ms/token", out).group(1))
-    return prefill, decode
+    return float(prefill.group(1)), float(prefill.group(2)), decode
 
 
 def run_s(build, model, tokens, work):
@@ -94,22 +96,25 @@ def main():
         prompt = ",".join(str(t) for t in rng.integers(0, BASE["vocab_size"], 512))
         tokens = os.path.join(work, "tokens2048.npy")
         np.save(tokens, rng.integers(0, BASE["vocab_size"], (1, 2048)).astype(np.int64))
-        results = {key: {"retention": [], "prefill": [], "decode": [], "run": []}
+        results = {key: {"retention": [], "prefill": [], "decode": [], "prefill2048": [],
+                         "run": []}
                    for key in "ab"}
         for _ in range(args.rounds):
             for key, build in (("a", args.a), ("b", args.b)):
                 results[key]["retention"].append(retention_ms(build, work))
-                prefill, decode = generate(build, model, prompt)
+                _, prefill, decode = generate(build, model, prompt)
                 results[key]["prefill"].append(prefill)
                 results[key]["decode"].append(decode)
+                results[key]["prefill2048"].append(generate(build, model, tokens, 2)[0])
                 results[key]["run"].append(run_s(build, model, tokens, work))
     print("| measurement | A | B | B / A |")
     print("|---|---|---|---|")
     for what, unit in (("retention", "ms"), ("prefill", "tok/s"), ("decode", "ms/token"),
-                       ("run", "s")):
+                       ("prefill2048", "s"), ("run", "s")):
         a = statistics.median(results["a"][what])
         b = statistics.median(results["b"][what])
-        print("| %s (%s) | %.2f | %.2f | %.3f |" % (what, unit, a, b, b / a))
+        digits = 3 if unit == "s" else 2
+        print("| %s (%s) | %.*f | %.*f | %.3f |" % (what, unit, digits, a, digits, b, b / a))
 
 
 if __name__ == "__main__":
