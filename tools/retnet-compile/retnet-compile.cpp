@@ -103,6 +103,13 @@ static cl::opt<int64_t> maxNewTokens("max-new-tokens",
                                      cl::init(16), cl::cat(driverCategory),
                                      cl::sub(generateCmd));
 static cl::opt<int64_t>
+    warmup("warmup",
+           cl::desc("Calls run and discarded before the timed one (run: the "
+                    "forward, generate: the prefill); benchmarks time a warm "
+                    "call, as they time their peers after warm-up calls"),
+           cl::init(0), cl::cat(driverCategory), cl::sub(runCmd),
+           cl::sub(generateCmd));
+static cl::opt<int64_t>
     threads("threads",
             cl::desc("Threads for the parallel tiles (default 0: all cores)"),
             cl::init(0), cl::cat(driverCategory), cl::sub(runCmd),
@@ -536,16 +543,15 @@ Expected<npy::Array> computeLogits(mlir::MLIRContext &context, const Model &m,
                             {f, B, stepwise ? 1 : T, effectiveChunk(m.config)});
   if (!fwd)
     return fwd.takeError();
-  npy::Array state = zeroState(m.config, B);
-  npy::Array logits;
-  auto start = Clock::now();
-  if (!stepwise) {
-    auto out = callForward(*fwd, m, tokens, &state, 0);
-    if (!out)
-      return out.takeError();
-    logits = std::move(out->first);
-  } else {
-    logits = npy::Array::allocate(npy::DType::F32, {B, T, V});
+  auto compute = [&]() -> Expected<npy::Array> {
+    npy::Array state = zeroState(m.config, B);
+    if (!stepwise) {
+      auto out = callForward(*fwd, m, tokens, &state, 0);
+      if (!out)
+        return out.takeError();
+      return std::move(out->first);
+    }
+    npy::Array logits = npy::Array::allocate(npy::DType::F32, {B, T, V});
     for (int64_t t = 0; t < T; ++t) {
       auto out = callForward(*fwd, m, column(tokens, t), &state, t);
       if (!out)
@@ -556,7 +562,15 @@ Expected<npy::Array> computeLogits(mlir::MLIRContext &context, const Model &m,
                     V * sizeof(float));
       state = std::move(out->second);
     }
-  }
+    return logits;
+  };
+  for (int64_t i = 0; i < warmup; ++i)
+    if (Expected<npy::Array> discarded = compute(); !discarded)
+      return discarded.takeError();
+  auto start = Clock::now();
+  Expected<npy::Array> logits = compute();
+  if (!logits)
+    return logits.takeError();
   double secs = secondsSince(start);
   progress(formatv("ran {0} token(s) in {1:f3} s ({2:f1} tokens/s)", B * T,
                    secs, double(B * T) / secs));
@@ -568,6 +582,8 @@ int runModel(mlir::MLIRContext &context) {
     return fail("run needs --tokens FILE.npy and --logits OUT.npy");
   if (chunkSize < 0)
     return fail("--chunk-size must be positive");
+  if (warmup < 0)
+    return fail("--warmup must be at least 0");
   if (Error e = openTarget())
     return fail(toString(std::move(e)));
   Expected<Model> m = loadModel();
@@ -620,6 +636,8 @@ int64_t argmax(const float *row, int64_t n) {
 int generate(mlir::MLIRContext &context) {
   if (maxNewTokens < 1)
     return fail("--max-new-tokens must be at least 1");
+  if (warmup < 0)
+    return fail("--warmup must be at least 0");
   if (Error e = openTarget())
     return fail(toString(std::move(e)));
   Expected<Model> m = loadModel();
@@ -647,6 +665,11 @@ int generate(mlir::MLIRContext &context) {
   if (!decode)
     return fail(toString(decode.takeError()));
 
+  for (int64_t i = 0; i < warmup; ++i) {
+    npy::Array state = zeroState(m->config, 1);
+    if (auto out = callForward(*prefill, *m, *prompt, &state, 0); !out)
+      return fail(toString(out.takeError()));
+  }
   npy::Array state = zeroState(m->config, 1);
   auto start = Clock::now();
   auto out = callForward(*prefill, *m, *prompt, &state, 0);
