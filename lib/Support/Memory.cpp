@@ -37,8 +37,12 @@ void *retnet::allocateOrExit(uint64_t bytes, uint64_t alignment) {
 
 void retnet::retainFreedMemory() {
 #if defined(__GLIBC__)
-  // 32 MiB is glibc's largest mmap threshold (HEAP_MAX_SIZE / 2).
+  // 32 MiB is glibc's largest mmap threshold (HEAP_MAX_SIZE / 2); larger
+  // blocks are mapped whatever the threshold unless mapping is off. With it
+  // off, a thread arena that cannot hold a block retries in the main arena,
+  // whose heap grows with brk (and maps only where brk fails).
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
 #endif
 }
