@@ -28,28 +28,39 @@ int64_t panelFor(int64_t n, int64_t cap) {
   return p;
 }
 
-/// `source` [..., K, N] (or [..., N, K] when `transposed`) packed into
-/// [..., N / P, K, P], or with `pairs` into [..., N / P, K / 2, P, 2] (the
-/// layout of AVX512-BF16 dot products: two consecutive K of a lane side by
-/// side).
-Value packPanels(OpBuilder &b, Location loc, Value source, bool transposed,
-                 int64_t P, bool pairs) {
-  int64_t rank = cast<RankedTensorType>(source.getType()).getRank();
+/// The outer permutation and inner dimensions of `source` [..., K, N] (or
+/// [..., N, K] when `transposed`) packed into [..., N / P, K, P], or with
+/// `pairs` into [..., N / P, K / 2, P, 2].
+struct PanelLayout {
+  SmallVector<int64_t> outerPerm, innerDims;
+};
+PanelLayout panelLayout(int64_t rank, bool transposed, bool pairs) {
   int64_t nDim = transposed ? rank - 2 : rank - 1;
   int64_t kDim = transposed ? rank - 1 : rank - 2;
-  SmallVector<int64_t> outerPerm = llvm::to_vector(llvm::seq<int64_t>(rank));
+  PanelLayout layout;
+  layout.outerPerm = llvm::to_vector(llvm::seq<int64_t>(rank));
   if (!transposed)
-    std::swap(outerPerm[rank - 2], outerPerm[rank - 1]);
-  SmallVector<int64_t> innerDims = {nDim};
+    std::swap(layout.outerPerm[rank - 2], layout.outerPerm[rank - 1]);
+  layout.innerDims = {nDim};
+  if (pairs)
+    layout.innerDims.push_back(kDim);
+  return layout;
+}
+
+/// `source` packed into panels of P lanes (panelLayout), or with `pairs`
+/// into panels of K pairs (the layout of AVX512-BF16 dot products: two
+/// consecutive K of a lane side by side).
+Value packPanels(OpBuilder &b, Location loc, Value source, bool transposed,
+                 int64_t P, bool pairs) {
+  PanelLayout layout = panelLayout(
+      cast<RankedTensorType>(source.getType()).getRank(), transposed, pairs);
   SmallVector<OpFoldResult> tiles = {b.getIndexAttr(P)};
-  if (pairs) {
-    innerDims.push_back(kDim);
+  if (pairs)
     tiles.push_back(b.getIndexAttr(2));
-  }
-  Value dest = linalg::PackOp::createDestinationTensor(b, loc, source, tiles,
-                                                       innerDims, outerPerm);
-  return linalg::PackOp::create(b, loc, source, dest, innerDims, tiles,
-                                std::nullopt, outerPerm)
+  Value dest = linalg::PackOp::createDestinationTensor(
+      b, loc, source, tiles, layout.innerDims, layout.outerPerm);
+  return linalg::PackOp::create(b, loc, source, dest, layout.innerDims, tiles,
+                                std::nullopt, layout.outerPerm)
       .getResult();
 }
 
@@ -79,39 +90,44 @@ BlockArgument entryPackable(Value b) {
   return wholeTrailing ? arg : BlockArgument();
 }
 
-/// The pack of `arg` into panels (with `pairs`, of K pairs) that a product
-/// already made at function entry, or null.
+/// The pack of `arg` into panels (with `pairs`, of K pairs) at function
+/// entry that an earlier product made (packPanels' layout into a
+/// tensor.empty, static tiles, no padding), or null.
 linalg::PackOp entryPack(BlockArgument arg, bool transposed, bool pairs) {
-  int64_t rank = cast<RankedTensorType>(arg.getType()).getRank();
-  int64_t nDim = transposed ? rank - 2 : rank - 1;
-  for (Operation *user : arg.getUsers())
-    if (auto pack = dyn_cast<linalg::PackOp>(user))
-      if (pack.getSource() == arg &&
-          pack.getInnerDimsPos().size() == (pairs ? 2u : 1u) &&
-          pack.getInnerDimsPos().front() == nDim &&
-          pack->getBlock() == arg.getOwner() &&
-          llvm::all_of(pack.getStaticInnerTiles(),
-                       [](int64_t t) { return !ShapedType::isDynamic(t); }))
-        return pack;
+  PanelLayout layout = panelLayout(
+      cast<RankedTensorType>(arg.getType()).getRank(), transposed, pairs);
+  for (Operation *user : arg.getUsers()) {
+    auto pack = dyn_cast<linalg::PackOp>(user);
+    if (!pack || pack.getSource() != arg ||
+        pack->getBlock() != arg.getOwner() || pack.getPaddingValue() ||
+        !pack.getDest().getDefiningOp<tensor::EmptyOp>() ||
+        ArrayRef(pack.getOuterDimsPerm()) != ArrayRef(layout.outerPerm) ||
+        ArrayRef(pack.getInnerDimsPos()) != ArrayRef(layout.innerDims))
+      continue;
+    ArrayRef<int64_t> tiles = pack.getStaticInnerTiles();
+    if (ShapedType::isDynamic(tiles.front()) || (pairs && tiles.back() != 2))
+      continue;
+    return pack;
+  }
   return {};
 }
 
 /// B of a product as a panel-packed [N / P, K, P] (or [N / P, K / 2, P, 2])
-/// value. A function argument (or a layer of one, entryPackable) is packed
-/// once at function entry and sliced, its pack shared by every product of
-/// it; any other B is packed where it is.
+/// value. A function argument (or a layer of one: `arg`, entryPackable) is
+/// packed once at function entry, or taken from `shared`, the pack an
+/// earlier product made of it, and sliced; any other B is packed where it
+/// is.
 Value packedOperand(RewriterBase &rewriter, Location loc, Value b,
-                    bool transposed, int64_t P, bool pairs) {
-  BlockArgument arg = entryPackable(b);
+                    BlockArgument arg, linalg::PackOp shared, bool transposed,
+                    int64_t P, bool pairs) {
   OpBuilder::InsertionGuard guard(rewriter);
   if (!arg) {
     rewriter.setInsertionPointAfterValue(b);
     return packPanels(rewriter, loc, b, transposed, P, pairs);
   }
   Value packed;
-  if (linalg::PackOp pack = entryPack(arg, transposed, pairs);
-      pack && pack.getStaticInnerTiles().front() == P) {
-    packed = pack.getResult();
+  if (shared) {
+    packed = shared.getResult();
   } else {
     rewriter.setInsertionPointToStart(arg.getOwner());
     packed = packPanels(rewriter, loc, arg, transposed, P, pairs);
@@ -207,19 +223,21 @@ struct PackMatmul : OpRewritePattern<linalg::MatmulOp> {
     // A single row (decoding one token) streams B once: panels of one
     // register each, many of them side by side in a block, stream faster
     // than the wider panels that let a block of rows load less per FMA.
-    // A weight is packed one way per function: a product of a weight that
-    // an earlier product packed takes that layout rather than a second copy
-    // (generation's last layer multiplies single rows by the weights its
-    // other layers multiply by many).
     int64_t P = pairs ? dotLanes
                       : panelFor(N, M == 1 ? std::min(options.panelWidth,
                                                       options.rowPanelWidth)
                                            : options.panelWidth);
-    if (BlockArgument arg = entryPackable(b))
-      if (linalg::PackOp pack = entryPack(arg, transposed, pairs))
-        P = pack.getStaticInnerTiles().front();
+    // A weight is packed one way per function: a product of a weight that
+    // an earlier product (in walk order) packed takes that layout rather
+    // than a second copy (generation's last layer multiplies single rows by
+    // the weights its other layers multiply by many).
+    BlockArgument arg = entryPackable(b);
+    linalg::PackOp shared = arg ? entryPack(arg, transposed, pairs) : nullptr;
+    if (shared)
+      P = shared.getStaticInnerTiles().front();
     int64_t G = N / P;
-    Value packed = packedOperand(rewriter, loc, b, transposed, P, pairs);
+    Value packed =
+        packedOperand(rewriter, loc, b, arg, shared, transposed, P, pairs);
     if (pairs)
       a = roundedPairs(rewriter, loc, a);
 

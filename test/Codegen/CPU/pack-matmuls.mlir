@@ -211,6 +211,57 @@ func.func @shared_pack(%x: tensor<8x32xf32>, %x1: tensor<1x32xf32>,
   return %y, %y1 : tensor<8x64xf32>, tensor<1x64xf32>
 }
 
+// The first product's panels win (walk order): the single-row product
+// first, its 4-wide panels serve the 8-row product too.
+// ROWPANEL-LABEL: func.func @shared_pack_row_first(
+//       ROWPANEL:   linalg.pack {{.*}} inner_tiles = [4] {{.*}} -> tensor<3x16x32x4xf32>
+//   ROWPANEL-NOT:   linalg.pack
+//       ROWPANEL:   return
+// CHECK-LABEL: func.func @shared_pack_row_first(
+//       CHECK:   linalg.pack {{.*}} -> tensor<3x4x32x16xf32>
+//   CHECK-NOT:   linalg.pack
+func.func @shared_pack_row_first(%x: tensor<8x32xf32>, %x1: tensor<1x32xf32>,
+                                 %w: tensor<3x64x32xf32>, %l: index)
+    -> (tensor<8x64xf32>, tensor<1x64xf32>) {
+  %s = tensor.extract_slice %w[%l, 0, 0] [1, 64, 32] [1, 1, 1]
+      : tensor<3x64x32xf32> to tensor<64x32xf32>
+  %z = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<1x64xf32>
+  %c1 = linalg.fill ins(%z : f32) outs(%e1 : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %y1 = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x1, %s : tensor<1x32xf32>, tensor<64x32xf32>)
+      outs(%c1 : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %e = tensor.empty() : tensor<8x64xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<8x64xf32>) -> tensor<8x64xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %s : tensor<8x32xf32>, tensor<64x32xf32>)
+      outs(%c : tensor<8x64xf32>) -> tensor<8x64xf32>
+  return %y, %y1 : tensor<8x64xf32>, tensor<1x64xf32>
+}
+
+// A pack of the argument that is not one of this pass's (here padded) is
+// not shared: the product packs the argument its own way.
+// CHECK-LABEL: func.func @foreign_pack(
+//       CHECK:   linalg.pack %{{.*}} outer_dims_perm = [0, 1, 2] inner_dims_pos = [1] inner_tiles = [16] into
+//       CHECK:   linalg.pack %{{.*}} padding_value
+func.func @foreign_pack(%x: tensor<8x32xf32>, %w: tensor<3x64x32xf32>,
+                        %l: index)
+    -> (tensor<8x64xf32>, tensor<3x3x32x24xf32>) {
+  %z = arith.constant 0.0 : f32
+  %d = tensor.empty() : tensor<3x3x32x24xf32>
+  %p = linalg.pack %w padding_value(%z : f32) outer_dims_perm = [0, 1, 2]
+      inner_dims_pos = [1] inner_tiles = [24] into %d
+      : tensor<3x64x32xf32> -> tensor<3x3x32x24xf32>
+  %s = tensor.extract_slice %w[%l, 0, 0] [1, 64, 32] [1, 1, 1]
+      : tensor<3x64x32xf32> to tensor<64x32xf32>
+  %e = tensor.empty() : tensor<8x64xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<8x64xf32>) -> tensor<8x64xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %s : tensor<8x32xf32>, tensor<64x32xf32>)
+      outs(%c : tensor<8x64xf32>) -> tensor<8x64xf32>
+  return %y, %p : tensor<8x64xf32>, tensor<3x3x32x24xf32>
+}
+
 // Left alone: a transposed A, and dynamic shapes.
 // CHECK-LABEL: func.func @not_packed
 //       CHECK:   linalg.matmul
