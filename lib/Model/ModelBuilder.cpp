@@ -498,6 +498,7 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
   Value hidden = loop.getResult(0);
   Value states = stateful ? loop.getResult(1) : Value();
   if (s.lastLogitsOnly) {
+    // layer() slices the stacked weights and states at layerIdx.
     layerIdx = arith::ConstantIndexOp::create(b, loc, L - 1);
     hidden = layer(hidden, states, true);
   }

@@ -39,8 +39,8 @@ void retnet::retainFreedMemory() {
 #if defined(__GLIBC__)
   // 32 MiB is glibc's largest mmap threshold (HEAP_MAX_SIZE / 2); larger
   // blocks are mapped whatever the threshold unless mapping is off. With it
-  // off, a thread arena that cannot hold a block retries in the main arena,
-  // whose heap grows with brk (and maps only where brk fails).
+  // off the main arena's heap grows with brk (and maps only where brk
+  // fails); a thread arena still maps a block too large for its heaps.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);

@@ -21,10 +21,11 @@ namespace retnet {
 /// of two; 64 otherwise), or reportOutOfMemory. Released with std::free.
 void *allocateOrExit(uint64_t bytes, uint64_t alignment = 64);
 
-/// Asks the C library to keep freed memory for reuse: with glibc, every
-/// block comes from the heap instead of its own mapping (blocks of 32 MiB
-/// and more too, such as `run`'s logits) and the heap is not given back to
-/// the system. Compiled code allocates and frees the same activations in
+/// Asks the C library to keep freed memory for reuse: with glibc, the main
+/// thread's blocks (where the tools and the compiled code's serial parts
+/// allocate) come from the heap instead of their own mappings, blocks of 32
+/// MiB and more such as `run`'s logits too, and the heap is not given back
+/// to the system. Compiled code allocates and frees the same activations in
 /// every layer and call; without this each of them is mapped and faulted
 /// in again. A process-wide choice, for the tools' main functions, never
 /// for a library.
