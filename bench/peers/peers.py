@@ -27,8 +27,9 @@ length; those states come from the parallel form. Greedy tokens are
 compared with retnet-compile's. Prefill and run: every peer is compiled
 and gets one warm-up call, then --reps rounds each time every peer once
 (retnet-compile: a process per round whose timed call follows one warm-up
-call, `--warmup 1`), and the medians are reported. Decode: the median over --reps processes for retnet-compile, the
-mean step of one --new-tokens loop for the others. Threads: 2 for everyone
+call, `--warmup 1`), and the medians are reported. Decode: the median
+over --reps processes for retnet-compile, the mean step of one
+--new-tokens loop for the others. Threads: 2 for everyone
 (torch.set_num_threads, IREE's task topology, retnet-compile's OpenMP
 workers).
 
