@@ -30,11 +30,13 @@ struct ForwardShape {
   /// Rows per chunk of the chunkwise form.
   int64_t chunk = 512;
   /// Logits of each sequence's last position only ([B, 1, V]): what
-  /// generation needs after the prefill. The last layer is then built
-  /// outside the layer loop: past its retention op (whose state takes every
-  /// position) it computes the last position only, so neither its gate,
-  /// output and feed-forward products nor the output projection run for the
-  /// other positions.
+  /// generation needs after the prefill; the output projection runs for the
+  /// last position only. For sequences of 512 positions and more the last
+  /// layer is also built outside the layer loop: past its retention op
+  /// (whose state takes every position) it computes the last position only,
+  /// so its gate, output and feed-forward products do not run for the
+  /// others (a second layer body to compile, which shorter prompts do not
+  /// repay).
   bool lastLogitsOnly = false;
   /// Element type of the matrix products' weight arguments (wq ... w2,
   /// wout); the products widen them to f32 (linalg.matmul's cast).
