@@ -123,6 +123,59 @@ struct BroadcastBeforeTranspose : OpRewritePattern<vector::TransposeOp> {
   }
 };
 
+/// shape_cast(broadcast(x)) -> broadcast(shape_cast(x)) when the cast only
+/// drops unit dimensions of the broadcast: x loses the same dimensions (unit
+/// in x too, or added by the broadcast), so x's remaining dimensions keep
+/// the result dimensions they are read against. LLVM 22's canonicalization
+/// folds the first form to broadcast(x) whenever x's shape happens to be
+/// broadcastable to the cast's, which reads x against other dimensions
+/// (llvm-project#190614): x = vector<5x1x8> broadcast to vector<5x5x1x8>
+/// (5 rows by 5 panels of 8 lanes, a register block of a packed product)
+/// and cast to vector<5x5x8> would become a broadcast that repeats x's
+/// panels across the panel dimension instead of the rows. The second form
+/// is left as it is.
+struct CastBeforeBroadcast : OpRewritePattern<vector::ShapeCastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::ShapeCastOp cast,
+                                PatternRewriter &rewriter) const override {
+    auto broadcast = cast.getSource().getDefiningOp<vector::BroadcastOp>();
+    if (!broadcast)
+      return failure();
+    auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+    VectorType wide = broadcast.getResultVectorType();
+    VectorType narrow = cast.getResultVectorType();
+    if (!sourceType || sourceType.isScalable() || wide.isScalable() ||
+        narrow.isScalable())
+      return failure();
+    // Match the cast's shape to the broadcast's with unit dimensions
+    // dropped; x's dimensions sit at the broadcast's trailing `rank` ones.
+    ArrayRef<int64_t> target = narrow.getShape();
+    int64_t lead = wide.getRank() - sourceType.getRank();
+    SmallVector<int64_t> shape;
+    size_t j = 0;
+    for (int64_t i = 0, e = wide.getRank(); i < e; ++i) {
+      int64_t size = wide.getDimSize(i);
+      if (j < target.size() && size == target[j]) {
+        ++j;
+        if (i >= lead)
+          shape.push_back(sourceType.getDimSize(i - lead));
+      } else if (size != 1) {
+        return failure();
+      }
+    }
+    // Nothing to drop, or nothing of x left (all of it one element).
+    if (j != target.size() || shape.empty() ||
+        static_cast<int64_t>(shape.size()) == sourceType.getRank())
+      return failure();
+    Value source = vector::ShapeCastOp::create(
+        rewriter, cast.getLoc(),
+        VectorType::get(shape, sourceType.getElementType()),
+        broadcast.getSource());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(cast, narrow, source);
+    return success();
+  }
+};
+
 /// Whether `op` is a product of bf16 pairs by AVX512-BF16 dot products
 /// (retnet-cpu-pack-matmuls{bf16-dot}): loops (m, g, k / 2, p, 2) over A
 /// [M, K / 2, 2] and B [G, K / 2, P, 2] of bf16 into an f32 C [M, G, P],
@@ -370,9 +423,8 @@ struct VectorizeContractionsPass
     });
 
     RewritePatternSet lowering(ctx);
-    lowering
-        .add<FuseMultiplyAdd, WidenBeforeBroadcast, BroadcastBeforeTranspose>(
-            ctx);
+    lowering.add<FuseMultiplyAdd, WidenBeforeBroadcast,
+                 BroadcastBeforeTranspose, CastBeforeBroadcast>(ctx);
     vector::populateVectorContractLoweringPatterns(
         lowering, vector::VectorContractLowering::OuterProduct);
     vector::populateVectorOuterProductLoweringPatterns(lowering);

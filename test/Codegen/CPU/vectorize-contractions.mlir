@@ -151,8 +151,7 @@ func.func @panels_outside_rows(%a: tensor<32x16xf32>, %b: tensor<4x16x16xf32>,
 //        ZMM:       tensor.extract_slice %{{.*}}[0, %{{.*}}, %[[KB]]] [1, 8, 16]
 //        ZMM:     scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<8x32xf32>)
 //        ZMM:       %[[COL:.*]] = vector.transfer_read {{.*}} : tensor<1x8x1xf32>, vector<8x1xf32>
-//   ZMM-NEXT:       %[[ROWS:.*]] = vector.shape_cast %[[COL]] : vector<8x1xf32> to vector<8x1x1xf32>
-//   ZMM-NEXT:       vector.broadcast %[[ROWS]] : vector<8x1x1xf32> to vector<8x1x32xf32>
+//        ZMM:       vector.broadcast %[[COL]] : vector<8x1xf32> to vector<8x32xf32>
 //        ZMM:       vector.fma {{.*}}, %[[ACC]] : vector<8x32xf32>
 func.func @wide(%a: tensor<1x16x64xf32>, %b: tensor<1x64x64xf32>,
                 %c: tensor<1x16x64xf32>) -> tensor<1x16x64xf32> {
@@ -166,6 +165,35 @@ func.func @wide(%a: tensor<1x16x64xf32>, %b: tensor<1x64x64xf32>,
     linalg.yield %s : f32
   } -> tensor<1x16x64xf32>
   return %r : tensor<1x16x64xf32>
+}
+
+// 5 rows by 5 panels of 8 lanes (a task of a product with N = 200): B's
+// row of each panel is broadcast across the rows, A's element of each row
+// across the panels. The first broadcast is built from B's read with its
+// unit K dimension cast away: cast after it, LLVM 22's canonicalization
+// would fold the pair into a broadcast of vector<5x1x8> to vector<5x5x8>,
+// which repeats B's panels down the rows instead (llvm-project#190614).
+// ZMM-LABEL: func.func @rows_by_panels
+//       ZMM: scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<5x5x8xf32>)
+//       ZMM:   %[[COL:.*]] = vector.transfer_read {{.*}} : tensor<5x1xf32>, vector<5x1xf32>
+//       ZMM:   %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<5x1x8xf32>, vector<5x1x8xf32>
+//       ZMM:   %[[PANELS:.*]] = vector.shape_cast %[[ROW]] : vector<5x1x8xf32> to vector<5x8xf32>
+//       ZMM:   %[[B:.*]] = vector.broadcast %[[PANELS]] : vector<5x8xf32> to vector<5x5x8xf32>
+//       ZMM:   %[[ROWS:.*]] = vector.shape_cast %[[COL]] : vector<5x1xf32> to vector<5x1x1xf32>
+//       ZMM:   %[[A:.*]] = vector.broadcast %[[ROWS]] : vector<5x1x1xf32> to vector<5x5x8xf32>
+//       ZMM:   vector.fma %[[A]], %[[B]], %[[ACC]] : vector<5x5x8xf32>
+func.func @rows_by_panels(%a: tensor<5x4xf32>, %b: tensor<5x4x8xf32>,
+                          %c: tensor<5x5x8xf32>) -> tensor<5x5x8xf32> {
+  %r = linalg.generic {indexing_maps = [#pa, #pb, #pc],
+                       iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%a, %b : tensor<5x4xf32>, tensor<5x4x8xf32>) outs(%c : tensor<5x5x8xf32>)
+      attrs = {retnet.vectorize} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<5x5x8xf32>
+  return %r : tensor<5x5x8xf32>
 }
 
 // 48 columns: 24 (the largest divisor up to 32) is not a whole number of
