@@ -31,49 +31,87 @@ IR = """func.func @main(%x: tensor<{M}x{K}xf32>, %w: tensor<{L}x{N}x{K}xf32>,
 """
 
 
+def run(ir, paths, pipeline, out, repeat):
+    cmd = ["retnet-run", ir, "--entry", "main", "--pipeline", pipeline,
+           "--repeat", str(repeat), "--output", out]
+    for p in paths:
+        cmd += ["--input", p]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return np.load(out)
+
+
+def write_case(work, rng, M, N, K, L, layer):
+    x = rng.standard_normal((M, K), dtype=np.float32)
+    w = rng.standard_normal((L, N, K), dtype=np.float32)
+    u = rng.standard_normal((K, N), dtype=np.float32)
+    names = ["x", "w", "u", "l"]
+    values = [x, w, u, np.array([layer], dtype=np.int64)]
+    paths = [os.path.join(work, n + ".npy") for n in names]
+    for p, v in zip(paths, values):
+        np.save(p, v)
+    ir = os.path.join(work, "matmul.mlir")
+    with open(ir, "w") as f:
+        f.write(IR.format(M=M, N=N, K=K, L=L))
+    return ir, paths, x, w[layer], u
+
+
+def check(got, ref, K, what):
+    # f32 products summed over K terms of magnitude ~1.
+    tol = 1e-5 * K * max(1.0, np.abs(ref).max())
+    err = np.abs(got - ref).max()
+    if not err <= tol:
+        raise SystemExit(f"{what}: max error {err} > {tol}")
+    return err
+
+
+def random_shapes(a):
+    """--random COUNT shapes through the fused pipeline, each against the
+    product in float64: the blocking into tasks, register blocks and panels
+    follows the divisors of M and N, so they are drawn as products of a
+    small factor and a multiplier (up to 520 x 320, K up to 130)."""
+    rng = np.random.default_rng(a.seed)
+    factors = [1, 2, 3, 4, 5, 6, 7, 8, 16]
+
+    def size(limit):
+        f = int(rng.choice(factors))
+        return f * int(rng.integers(1, limit // f + 1))
+
+    for _ in range(a.random):
+        M, N, K = size(520), size(320), int(rng.integers(1, 130))
+        ir, paths, x, w, u = write_case(a.work, rng, M, N, K, 1, 0)
+        got = run(ir, paths, "fused", os.path.join(a.work, "fused.npy"), 1)
+        ref = x.astype(np.float64) @ (w.T.astype(np.float64) + u)
+        check(got, ref, K, f"fused, M={M} N={N} K={K}")
+    print(f"fused: ok ({a.random} shapes)")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--M", type=int, required=True)
-    ap.add_argument("--N", type=int, required=True)
-    ap.add_argument("--K", type=int, required=True)
+    ap.add_argument("--M", type=int)
+    ap.add_argument("--N", type=int)
+    ap.add_argument("--K", type=int)
     ap.add_argument("--L", type=int, default=3)
     ap.add_argument("--layer", type=int, default=1)
+    ap.add_argument("--random", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", required=True)
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
+    if a.random:
+        return random_shapes(a)
     rng = np.random.default_rng(a.M * 1000 + a.N * 10 + a.K)
-    x = rng.standard_normal((a.M, a.K), dtype=np.float32)
-    w = rng.standard_normal((a.L, a.N, a.K), dtype=np.float32)
-    u = rng.standard_normal((a.K, a.N), dtype=np.float32)
-    names = ["x", "w", "u", "l"]
-    values = [x, w, u, np.array([a.layer], dtype=np.int64)]
-    paths = [os.path.join(a.work, n + ".npy") for n in names]
-    for p, v in zip(paths, values):
-        np.save(p, v)
-    ir = os.path.join(a.work, "matmul.mlir")
-    with open(ir, "w") as f:
-        f.write(IR.format(M=a.M, N=a.N, K=a.K, L=a.L))
+    ir, paths, x, w, u = write_case(a.work, rng, a.M, a.N, a.K, a.L, a.layer)
 
     # Naive reference, in float64.
     ref = np.zeros((a.M, a.N))
     for i in range(a.M):
         for j in range(a.N):
-            ref[i, j] = sum(float(x[i, k]) * (float(w[a.layer, j, k]) +
-                                              float(u[k, j]))
+            ref[i, j] = sum(float(x[i, k]) * (float(w[j, k]) + float(u[k, j]))
                             for k in range(a.K))
     for pipeline in ("reference", "fused"):
-        out = os.path.join(a.work, pipeline + ".npy")
-        cmd = ["retnet-run", ir, "--entry", "main", "--pipeline", pipeline,
-               "--repeat", "2", "--output", out]
-        for p in paths:
-            cmd += ["--input", p]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        got = np.load(out)
-        # f32 products summed over K terms of magnitude ~1.
-        tol = 1e-5 * a.K * max(1.0, np.abs(ref).max())
-        err = np.abs(got - ref).max()
-        if not err <= tol:
-            raise SystemExit(f"{pipeline}: max error {err} > {tol}")
+        got = run(ir, paths, pipeline, os.path.join(a.work, pipeline + ".npy"),
+                  2)
+        err = check(got, ref, a.K, pipeline)
         print(f"{pipeline}: ok (max error {err:.2e})")
 
 
