@@ -52,6 +52,10 @@ if has_numpy(config.python_with_numpy):
 if config.retnet_sanitize.upper() not in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("plugin")
     config.available_features.add("install")
+# A kernel with transparent huge pages (the madvise advice that the runtime
+# gives large long-lived blocks).
+if os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"):
+    config.available_features.add("transparent-huge-pages")
 # C programs that link ahead-of-time artifacts: the project's C compiler,
 # with the sanitizers of a sanitizer build (the artifact's C runtime is
 # instrumented like the rest).

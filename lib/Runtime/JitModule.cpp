@@ -333,7 +333,7 @@ llvm::Expected<FunctionType> JitModule::signature(llvm::StringRef name) const {
 
 llvm::Expected<JitModule::Prepared>
 JitModule::prepare(llvm::StringRef name,
-                   llvm::ArrayRef<const npy::Array *> args) {
+                   llvm::ArrayRef<const npy::Array *> args, bool hugePages) {
   Prepared prepared;
   auto it = preparations.find(name);
   if (it == preparations.end())
@@ -346,8 +346,12 @@ JitModule::prepare(llvm::StringRef name,
   std::vector<const npy::Array *> inputs;
   for (int64_t p : prep.positions)
     inputs.push_back(args[p]);
+  if (hugePages)
+    retnet_runtime_huge_pages_begin();
   llvm::Expected<std::vector<npy::Array>> arrays =
       invoke(prep.preparer, inputs);
+  if (hugePages)
+    retnet_runtime_huge_pages_end();
   if (!arrays)
     return arrays.takeError();
   prepared.positions = prep.positions;

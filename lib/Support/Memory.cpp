@@ -8,6 +8,14 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace {
+/// The transparent huge page of x86-64 (and of most AArch64 kernels).
+constexpr uint64_t kHugePage = 2u << 20;
+} // namespace
 
 void retnet::reportOutOfMemory(double bytes) {
   std::fprintf(stderr, "error: out of memory allocating %.0f bytes\n", bytes);
@@ -17,10 +25,15 @@ void retnet::reportOutOfMemory(double bytes) {
   std::_Exit(1);
 }
 
-void *retnet::allocateOrExit(uint64_t bytes, uint64_t alignment) {
+void *retnet::allocateOrExit(uint64_t bytes, uint64_t alignment,
+                             bool hugePages) {
   // aligned_alloc takes powers of two from the pointer size up.
   if (alignment < sizeof(void *) || (alignment & (alignment - 1)) != 0)
     alignment = 64;
+  // A block on huge pages covers whole ones.
+  hugePages = hugePages && bytes >= kHugePage;
+  if (hugePages && alignment < kHugePage)
+    alignment = kHugePage;
   // aligned_alloc wants a size that is a multiple of the alignment; zero
   // bytes still get a distinct pointer.
   uint64_t rounded = bytes + alignment - 1;
@@ -32,6 +45,12 @@ void *retnet::allocateOrExit(uint64_t bytes, uint64_t alignment) {
   void *mem = std::aligned_alloc(alignment, rounded);
   if (!mem)
     reportOutOfMemory(double(bytes));
+#if defined(MADV_HUGEPAGE)
+  // Where the kernel leaves transparent huge pages to madvise (Debian's
+  // default). A hint: if it declines, the block keeps small pages.
+  if (hugePages)
+    madvise(mem, rounded, MADV_HUGEPAGE);
+#endif
   return mem;
 }
 

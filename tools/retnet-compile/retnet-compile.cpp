@@ -445,7 +445,10 @@ Expected<Forward> compileForward(mlir::MLIRContext &context, const Model &m,
   if (shape.form != Form::Parallel)
     args.insert(args.end(), {nullptr, nullptr});
   start = Clock::now();
-  auto prepared = (*jit)->prepare("forward", args);
+  // A decode step streams every weight once: its packs go on huge pages. A
+  // prompt's products reuse each panel from cache across its rows.
+  bool streamsWeights = shape.batch * shape.seq == 1;
+  auto prepared = (*jit)->prepare("forward", args, streamsWeights);
   if (!prepared)
     return prepared.takeError();
   if (!prepared->arrays.empty())

@@ -19,7 +19,13 @@ namespace retnet {
 
 /// Storage for `bytes` (at least one byte) aligned to `alignment` (a power
 /// of two; 64 otherwise), or reportOutOfMemory. Released with std::free.
-void *allocateOrExit(uint64_t bytes, uint64_t alignment = 64);
+/// With `hugePages`, a block of 2 MiB or more covers whole huge pages and
+/// asks the kernel for transparent huge pages: for data written once and
+/// read many times (weights that a decode step streams, where every 4 KiB
+/// page would cost a TLB miss), not for short-lived blocks, whose first
+/// touch costs more on huge pages (the kernel may compact memory for them).
+void *allocateOrExit(uint64_t bytes, uint64_t alignment = 64,
+                     bool hugePages = false);
 
 /// Asks the C library to keep freed memory for reuse: with glibc, the main
 /// thread's blocks (where the tools and the compiled code's serial parts

@@ -28,6 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #define HIDDEN __attribute__((visibility("hidden")))
 
@@ -153,14 +156,22 @@ static char *read_file(const char *path, int64_t *size, char *err,
     set_error(err, err_size, "cannot read '%s'", path);
     return NULL;
   }
-  size_t rounded = ((size_t)n + RETNET_AOT_ALIGNMENT) / RETNET_AOT_ALIGNMENT *
-                   RETNET_AOT_ALIGNMENT;
-  char *data = aligned_alloc(RETNET_AOT_ALIGNMENT, rounded);
+  /* The weights are read by every call (a decode step streams all of
+   * them): a file of a huge page or more is read into whole huge pages, and
+   * the kernel asked for them where it leaves them to madvise. */
+  size_t huge = (size_t)2 << 20;
+  size_t alignment = (size_t)n >= huge ? huge : RETNET_AOT_ALIGNMENT;
+  size_t rounded = ((size_t)n + alignment) / alignment * alignment;
+  char *data = aligned_alloc(alignment, rounded);
   if (!data) {
     fclose(f);
     set_error(err, err_size, "'%s': cannot allocate %ld bytes", path, n);
     return NULL;
   }
+#if defined(MADV_HUGEPAGE)
+  if (alignment == huge)
+    madvise(data, rounded, MADV_HUGEPAGE);
+#endif
   if (fread(data, 1, (size_t)n, f) != (size_t)n) {
     fclose(f);
     free(data);
