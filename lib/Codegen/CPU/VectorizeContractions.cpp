@@ -124,16 +124,17 @@ struct BroadcastBeforeTranspose : OpRewritePattern<vector::TransposeOp> {
 };
 
 /// shape_cast(broadcast(x)) -> broadcast(shape_cast(x)) when the cast only
-/// drops unit dimensions of the broadcast: x loses the same dimensions (unit
-/// in x too, or added by the broadcast), so x's remaining dimensions keep
-/// the result dimensions they are read against. LLVM 22's canonicalization
-/// folds the first form to broadcast(x) whenever x's shape happens to be
-/// broadcastable to the cast's, which reads x against other dimensions
-/// (llvm-project#190614): x = vector<5x1x8> broadcast to vector<5x5x1x8>
-/// (5 rows by 5 panels of 8 lanes, a register block of a packed product)
-/// and cast to vector<5x5x8> would become a broadcast that repeats x's
-/// panels across the panel dimension instead of the rows. The second form
-/// is left as it is.
+/// drops or inserts unit dimensions (the non-unit dimensions stay in their
+/// order): x is cast to the dimensions of the cast's shape that it is read
+/// against, each non-unit one keeping the broadcast dimension it came
+/// from. LLVM 22's canonicalization folds the first form to broadcast(x)
+/// whenever x's shape happens to be broadcastable to the cast's, which can
+/// read x against other dimensions (llvm-project#190614): x = vector<5x1x8>
+/// broadcast to vector<5x5x1x8> (5 rows by 5 panels of 8 lanes, a register
+/// block of a packed product) and cast to vector<5x5x8> would become a
+/// broadcast that repeats x's panels down the rows instead of across them.
+/// The second form is left as it is. A cast that merges or splits non-unit
+/// dimensions is no broadcast of x and is not rewritten.
 struct CastBeforeBroadcast : OpRewritePattern<vector::ShapeCastOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::ShapeCastOp cast,
@@ -147,25 +148,44 @@ struct CastBeforeBroadcast : OpRewritePattern<vector::ShapeCastOp> {
     if (!sourceType || sourceType.isScalable() || wide.isScalable() ||
         narrow.isScalable())
       return failure();
-    // Match the cast's shape to the broadcast's with unit dimensions
-    // dropped; x's dimensions sit at the broadcast's trailing `rank` ones.
-    ArrayRef<int64_t> target = narrow.getShape();
+    // The broadcast's non-unit dimensions: those it prepends to x, then
+    // those read against x's dimensions (x's size there, or 1 where the
+    // broadcast stretches it).
     int64_t lead = wide.getRank() - sourceType.getRank();
-    SmallVector<int64_t> shape;
-    size_t j = 0;
+    SmallVector<int64_t> prepended, fromSource, sourceSizes;
     for (int64_t i = 0, e = wide.getRank(); i < e; ++i) {
-      int64_t size = wide.getDimSize(i);
-      if (j < target.size() && size == target[j]) {
-        ++j;
-        if (i >= lead)
-          shape.push_back(sourceType.getDimSize(i - lead));
-      } else if (size != 1) {
-        return failure();
+      if (wide.getDimSize(i) == 1)
+        continue;
+      if (i < lead) {
+        prepended.push_back(wide.getDimSize(i));
+      } else {
+        fromSource.push_back(wide.getDimSize(i));
+        sourceSizes.push_back(sourceType.getDimSize(i - lead));
       }
     }
-    // Nothing to drop, or nothing of x left (all of it one element).
-    if (j != target.size() || shape.empty() ||
-        static_cast<int64_t>(shape.size()) == sourceType.getRank())
+    // The cast keeps them in order; x is read against the cast's dimensions
+    // from the one after the last prepended non-unit dimension.
+    ArrayRef<int64_t> target = narrow.getShape();
+    SmallVector<int64_t> nonUnit;
+    int64_t start = 0;
+    for (int64_t i = 0, e = target.size(); i < e; ++i) {
+      if (target[i] == 1)
+        continue;
+      nonUnit.push_back(target[i]);
+      if (nonUnit.size() == prepended.size())
+        start = i + 1;
+    }
+    if (ArrayRef<int64_t>(nonUnit) !=
+        ArrayRef<int64_t>(
+            llvm::to_vector(llvm::concat<int64_t>(prepended, fromSource))))
+      return failure();
+    SmallVector<int64_t> shape;
+    size_t j = 0;
+    for (int64_t size : target.drop_front(start))
+      shape.push_back(size == 1 ? 1 : sourceSizes[j++]);
+    // Nothing to cast (then x is read against the same dimensions either
+    // way), or nothing of x left (all of it one element).
+    if (shape.empty() || ArrayRef<int64_t>(shape) == sourceType.getShape())
       return failure();
     Value source = vector::ShapeCastOp::create(
         rewriter, cast.getLoc(),
@@ -410,6 +430,8 @@ struct VectorizeContractionsPass
     {
       RewritePatternSet patterns(ctx);
       vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+      // Ahead of the canonicalization that would misfold the pair.
+      patterns.add<CastBeforeBroadcast>(ctx, /*benefit=*/2);
       for (Dialect *dialect : ctx->getLoadedDialects())
         dialect->getCanonicalizationPatterns(patterns);
       for (RegisteredOperationName name : ctx->getRegisteredOperations())

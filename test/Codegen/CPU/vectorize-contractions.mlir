@@ -151,6 +151,7 @@ func.func @panels_outside_rows(%a: tensor<32x16xf32>, %b: tensor<4x16x16xf32>,
 //        ZMM:       tensor.extract_slice %{{.*}}[0, %{{.*}}, %[[KB]]] [1, 8, 16]
 //        ZMM:     scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<8x32xf32>)
 //        ZMM:       %[[COL:.*]] = vector.transfer_read {{.*}} : tensor<1x8x1xf32>, vector<8x1xf32>
+//    ZMM-NOT:       vector.transpose
 //        ZMM:       vector.broadcast %[[COL]] : vector<8x1xf32> to vector<8x32xf32>
 //        ZMM:       vector.fma {{.*}}, %[[ACC]] : vector<8x32xf32>
 func.func @wide(%a: tensor<1x16x64xf32>, %b: tensor<1x64x64xf32>,
@@ -255,4 +256,28 @@ func.func @bf16_pairs(%x: tensor<16x8x2xbf16>, %w: tensor<4x8x16x2xbf16>,
     linalg.yield %t : f32
   } -> tensor<16x4x16xf32>
   return %r : tensor<16x4x16xf32>
+}
+
+// The pass builds every shape_cast of a broadcast that drops or inserts unit
+// dimensions as a broadcast of a shape_cast, which canonicalization keeps
+// (it would fold both pairs below into a broadcast of vector<5x1x8> that
+// reads %x's rows as the second dimension: llvm-project#190614).
+// CHECK-LABEL: func.func @cast_drops_unit_dim
+// CHECK-SAME: (%[[X:.*]]: vector<5x1x8xf32>)
+// CHECK: %[[C:.*]] = vector.shape_cast %[[X]] : vector<5x1x8xf32> to vector<5x8xf32>
+// CHECK: vector.broadcast %[[C]] : vector<5x8xf32> to vector<5x5x8xf32>
+func.func @cast_drops_unit_dim(%x: vector<5x1x8xf32>) -> vector<5x5x8xf32> {
+  %b = vector.broadcast %x : vector<5x1x8xf32> to vector<5x5x1x8xf32>
+  %s = vector.shape_cast %b : vector<5x5x1x8xf32> to vector<5x5x8xf32>
+  return %s : vector<5x5x8xf32>
+}
+
+// CHECK-LABEL: func.func @cast_inserts_unit_dim
+// CHECK-SAME: (%[[X:.*]]: vector<5x1x8xf32>)
+// CHECK: %[[C:.*]] = vector.shape_cast %[[X]] : vector<5x1x8xf32> to vector<5x1x1x8xf32>
+// CHECK: vector.broadcast %[[C]] : vector<5x1x1x8xf32> to vector<5x5x1x8xf32>
+func.func @cast_inserts_unit_dim(%x: vector<5x1x8xf32>) -> vector<5x5x1x8xf32> {
+  %b = vector.broadcast %x : vector<5x1x8xf32> to vector<5x5x8xf32>
+  %s = vector.shape_cast %b : vector<5x5x8xf32> to vector<5x5x1x8xf32>
+  return %s : vector<5x5x1x8xf32>
 }

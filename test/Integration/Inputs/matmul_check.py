@@ -68,7 +68,7 @@ def random_shapes(a):
     """--random COUNT shapes through the fused pipeline, each against the
     product in float64: the blocking into tasks, register blocks and panels
     follows the divisors of M and N, so they are drawn as products of a
-    small factor and a multiplier (up to 520 x 320, K up to 130)."""
+    small factor and a multiplier (up to 520 x 320, K under 130)."""
     rng = np.random.default_rng(a.seed)
     factors = [1, 2, 3, 4, 5, 6, 7, 8, 16]
 
