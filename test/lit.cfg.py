@@ -30,7 +30,8 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.retnet_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["retnet-opt", "retnet-run", "retnet-compile",
-                                    "retnet-capi-test"], tool_dirs)
+                                    "retnet-capi-test", "retnet-runtime-test"],
+                                   tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.retnet_tools_dir, append_path=True)
 
@@ -52,9 +53,18 @@ if has_numpy(config.python_with_numpy):
 if config.retnet_sanitize.upper() not in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("plugin")
     config.available_features.add("install")
-# A kernel with transparent huge pages (the madvise advice that the runtime
-# gives large long-lived blocks).
-if os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"):
+# A kernel with transparent huge pages that shows each mapping's advice (the
+# `hg` flag in /proc/self/smaps), which the runtime gives large long-lived
+# blocks.
+def shows_huge_page_advice():
+    try:
+        with open("/proc/self/smaps") as f:
+            return (os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled")
+                    and "VmFlags:" in f.read())
+    except OSError:
+        return False
+
+if shows_huge_page_advice():
     config.available_features.add("transparent-huge-pages")
 # C programs that link ahead-of-time artifacts: the project's C compiler,
 # with the sanitizers of a sanitizer build (the artifact's C runtime is

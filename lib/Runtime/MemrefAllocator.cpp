@@ -7,10 +7,9 @@
 #include <cstddef>
 #include <cstdlib>
 
-namespace {
-/// Huge-page sections open (retnet_runtime_huge_pages_begin).
-std::atomic<int> hugePageSections{0};
-} // namespace
+/// Huge-page sections open (retnet_runtime_huge_pages_begin), in the whole
+/// process.
+static std::atomic<int> hugePageSections{0};
 
 void *_mlir_memref_to_llvm_alloc(uint64_t bytes) {
   return retnet::allocateOrExit(bytes, alignof(std::max_align_t),

@@ -12,10 +12,8 @@
 #include <sys/mman.h>
 #endif
 
-namespace {
 /// The transparent huge page of x86-64 (and of most AArch64 kernels).
-constexpr uint64_t kHugePage = 2u << 20;
-} // namespace
+static constexpr uint64_t kHugePage = 2u << 20;
 
 void retnet::reportOutOfMemory(double bytes) {
   std::fprintf(stderr, "error: out of memory allocating %.0f bytes\n", bytes);
@@ -47,9 +45,11 @@ void *retnet::allocateOrExit(uint64_t bytes, uint64_t alignment,
     reportOutOfMemory(double(bytes));
 #if defined(MADV_HUGEPAGE)
   // Where the kernel leaves transparent huge pages to madvise (Debian's
-  // default). A hint: if it declines, the block keeps small pages.
+  // default). A hint: pages not yet touched fault in as huge pages where
+  // the kernel has them; pages the heap reuses keep their small pages until
+  // khugepaged merges them.
   if (hugePages)
-    madvise(mem, rounded, MADV_HUGEPAGE);
+    (void)madvise(mem, rounded, MADV_HUGEPAGE);
 #endif
   return mem;
 }

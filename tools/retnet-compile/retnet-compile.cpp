@@ -445,9 +445,10 @@ Expected<Forward> compileForward(mlir::MLIRContext &context, const Model &m,
   if (shape.form != Form::Parallel)
     args.insert(args.end(), {nullptr, nullptr});
   start = Clock::now();
-  // A decode step streams every weight once: its packs go on huge pages. A
-  // prompt's products reuse each panel from cache across its rows.
-  bool streamsWeights = shape.batch * shape.seq == 1;
+  // A decode step streams every weight once (for each of its sequences):
+  // its packs go on huge pages. A prompt's products reuse each panel from
+  // cache across its rows.
+  bool streamsWeights = shape.seq == 1;
   auto prepared = (*jit)->prepare("forward", args, streamsWeights);
   if (!prepared)
     return prepared.takeError();

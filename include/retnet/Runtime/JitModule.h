@@ -68,11 +68,13 @@ public:
   /// Runs the preparer of `name` on the caller's arrays at its prepared
   /// positions of `args` (the others are not read); empty when `name` takes
   /// nothing prepared. Keep the result to call `name` many times. With
-  /// `hugePages`, its arrays of 2 MiB and more are put on transparent huge
-  /// pages (MemrefAllocator.h): for a function that streams them all in
-  /// every call, such as a decode step's matrix-vector products, where each
-  /// 4 KiB page would cost a TLB miss. Faulting huge pages in can cost more
-  /// (on a VM, guest memory touched for the first time).
+  /// `hugePages`, the blocks of 2 MiB and more that the preparer allocates
+  /// while it runs (its results, which the arrays keep as they are) are
+  /// advised for transparent huge pages (MemrefAllocator.h; so are other
+  /// threads' meanwhile): for a function that streams them all in every
+  /// call, such as a decode step's matrix-vector products, where each 4 KiB
+  /// page would cost a TLB miss. Faulting huge pages in can cost more (on a
+  /// VM, guest memory touched for the first time).
   llvm::Expected<Prepared> prepare(llvm::StringRef name,
                                    llvm::ArrayRef<const npy::Array *> args,
                                    bool hugePages = false);

@@ -23,10 +23,11 @@ RETNET_RUNTIME_EXPORT void *
 _mlir_memref_to_llvm_aligned_alloc(uint64_t alignment, uint64_t bytes);
 RETNET_RUNTIME_EXPORT void _mlir_memref_to_llvm_free(void *ptr);
 
-/* Between a begin and its end (they nest; any thread), blocks of 2 MiB and
- * more that compiled code allocates are put on transparent huge pages where
- * the kernel gives them: around code whose results are kept and read by
- * every later call, such as a preparer packing weights. */
+/* Between a begin and its end (they nest, and hold for the whole process:
+ * every thread's allocations), blocks of 2 MiB and more that compiled code
+ * allocates are advised for transparent huge pages: around code whose
+ * results are kept and read by every later call, such as a preparer packing
+ * weights. */
 RETNET_RUNTIME_EXPORT void retnet_runtime_huge_pages_begin(void);
 RETNET_RUNTIME_EXPORT void retnet_runtime_huge_pages_end(void);
 

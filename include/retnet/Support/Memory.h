@@ -20,7 +20,8 @@ namespace retnet {
 /// Storage for `bytes` (at least one byte) aligned to `alignment` (a power
 /// of two; 64 otherwise), or reportOutOfMemory. Released with std::free.
 /// With `hugePages`, a block of 2 MiB or more covers whole huge pages and
-/// asks the kernel for transparent huge pages: for data written once and
+/// is advised to the kernel for transparent huge pages (memory not yet
+/// touched then faults in as huge pages): for data written once and
 /// read many times (weights that a decode step streams, where every 4 KiB
 /// page would cost a TLB miss), not for short-lived blocks, whose first
 /// touch costs more on huge pages (the kernel may compact memory for them).

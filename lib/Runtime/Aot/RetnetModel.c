@@ -156,12 +156,19 @@ static char *read_file(const char *path, int64_t *size, char *err,
     set_error(err, err_size, "cannot read '%s'", path);
     return NULL;
   }
-  /* The weights are read by every call (a decode step streams all of
-   * them): a file of a huge page or more is read into whole huge pages, and
-   * the kernel asked for them where it leaves them to madvise. */
+  /* On the CPU every call reads the weights from here (a decode step
+   * streams all of them): a file of a huge page or more is read into whole
+   * huge pages, advised for transparent huge pages. (The GPU artifact
+   * uploads them and frees this copy.) */
   size_t huge = (size_t)2 << 20;
-  size_t alignment = (size_t)n >= huge ? huge : RETNET_AOT_ALIGNMENT;
+  size_t alignment = RETNET_AOT_ALIGNMENT;
   size_t rounded = ((size_t)n + alignment) / alignment * alignment;
+#ifndef RETNET_AOT_CUDA
+  if ((size_t)n >= huge) {
+    alignment = huge;
+    rounded = ((size_t)n + huge - 1) / huge * huge;
+  }
+#endif
   char *data = aligned_alloc(alignment, rounded);
   if (!data) {
     fclose(f);
@@ -170,7 +177,7 @@ static char *read_file(const char *path, int64_t *size, char *err,
   }
 #if defined(MADV_HUGEPAGE)
   if (alignment == huge)
-    madvise(data, rounded, MADV_HUGEPAGE);
+    (void)madvise(data, rounded, MADV_HUGEPAGE);
 #endif
   if (fread(data, 1, (size_t)n, f) != (size_t)n) {
     fclose(f);
