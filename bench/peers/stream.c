@@ -7,11 +7,15 @@
  *   fma_gflops  f32 FLOP per second (an FMA is 2) of independent register
  *               FMA chains on the widest vectors -march=native gives
  * Best of 10 passes each; the buffers are touched first so no page fault is
- * timed. Built by run.sh: cc -O3 -march=native -fopenmp stream.c. */
+ * timed, and are advised for transparent huge pages as retnet-compile's
+ * decode weights are (on the AMD EPYC VM of docs/performance.md, 4 KiB pages
+ * copied about 10% slower in paired runs). Built by run.sh:
+ * cc -O3 -march=native -ffast-math -fopenmp stream.c. */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 enum { Reps = 10, Chains = 16 };
 
@@ -47,11 +51,14 @@ static double now(void) { return omp_get_wtime(); }
 
 int main(void) {
   size_t n = (size_t)1 << 28; /* floats: 1 GiB */
-  float *a = aligned_alloc(64, n * sizeof(float));
+  float *a = aligned_alloc(2 << 20, n * sizeof(float));
   if (!a) {
     fprintf(stderr, "stream: cannot allocate 1 GiB\n");
     return 1;
   }
+#ifdef MADV_HUGEPAGE
+  (void)madvise(a, n * sizeof(float), MADV_HUGEPAGE);
+#endif
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < n; ++i)
     a[i] = (float)(i & 1023);
@@ -100,7 +107,8 @@ int main(void) {
     if (t < best)
       best = t;
   }
-  double gflops = 2.0 * Lanes * Chains * steps * omp_get_max_threads() / best / 1e9;
+  double gflops =
+      2.0 * Lanes * Chains * steps * omp_get_max_threads() / best / 1e9;
   printf("{\"read_gbs\": %.2f, \"copy_gbs\": %.2f, \"fma_gflops\": %.1f, "
          "\"threads\": %d}\n",
          read, copy, gflops, omp_get_max_threads());
