@@ -176,12 +176,12 @@ func.func @wide(%a: tensor<1x16x64xf32>, %b: tensor<1x64x64xf32>,
 // which repeats B's panels down the rows instead (llvm-project#190614).
 // ZMM-LABEL: func.func @rows_by_panels
 //       ZMM: scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<5x5x8xf32>)
-//       ZMM:   %[[COL:.*]] = vector.transfer_read {{.*}} : tensor<5x1xf32>, vector<5x1xf32>
-//       ZMM:   %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<5x1x8xf32>, vector<5x1x8xf32>
-//       ZMM:   %[[PANELS:.*]] = vector.shape_cast %[[ROW]] : vector<5x1x8xf32> to vector<5x8xf32>
-//       ZMM:   %[[B:.*]] = vector.broadcast %[[PANELS]] : vector<5x8xf32> to vector<5x5x8xf32>
-//       ZMM:   %[[ROWS:.*]] = vector.shape_cast %[[COL]] : vector<5x1xf32> to vector<5x1x1xf32>
-//       ZMM:   %[[A:.*]] = vector.broadcast %[[ROWS]] : vector<5x1x1xf32> to vector<5x5x8xf32>
+//   ZMM-DAG:   %[[COL:.*]] = vector.transfer_read {{.*}} : tensor<5x1xf32>, vector<5x1xf32>
+//   ZMM-DAG:   %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<5x1x8xf32>, vector<5x1x8xf32>
+//   ZMM-DAG:   %[[PANELS:.*]] = vector.shape_cast %[[ROW]] : vector<5x1x8xf32> to vector<5x8xf32>
+//   ZMM-DAG:   %[[B:.*]] = vector.broadcast %[[PANELS]] : vector<5x8xf32> to vector<5x5x8xf32>
+//   ZMM-DAG:   %[[ROWS:.*]] = vector.shape_cast %[[COL]] : vector<5x1xf32> to vector<5x1x1xf32>
+//   ZMM-DAG:   %[[A:.*]] = vector.broadcast %[[ROWS]] : vector<5x1x1xf32> to vector<5x5x8xf32>
 //       ZMM:   vector.fma %[[A]], %[[B]], %[[ACC]] : vector<5x5x8xf32>
 func.func @rows_by_panels(%a: tensor<5x4xf32>, %b: tensor<5x4x8xf32>,
                           %c: tensor<5x5x8xf32>) -> tensor<5x5x8xf32> {
