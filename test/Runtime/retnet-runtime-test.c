@@ -25,8 +25,7 @@ static int advised(const void *p) {
   uintptr_t at = (uintptr_t)p;
   while (fgets(line, sizeof line, f)) {
     unsigned long lo, hi;
-    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') &&
-        line[0] != 'V') {
+    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
       inside = at >= lo && at < hi;
       continue;
     }

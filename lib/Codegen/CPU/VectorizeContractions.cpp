@@ -84,6 +84,32 @@ struct WidenBeforeBroadcast : OpRewritePattern<arith::ExtFOp> {
   }
 };
 
+/// The broadcast that defines `v`, when it broadcasts a vector of fixed
+/// size (not a scalar) to another; null otherwise.
+vector::BroadcastOp fixedVectorBroadcast(Value v) {
+  auto broadcast = v.getDefiningOp<vector::BroadcastOp>();
+  if (!broadcast)
+    return nullptr;
+  auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+  if (!sourceType || sourceType.isScalable() ||
+      broadcast.getResultVectorType().isScalable())
+    return nullptr;
+  return broadcast;
+}
+
+/// Replaces `op` (of a vector result) by broadcast(shape_cast(x)), x the
+/// source of `broadcast` cast to `shape`.
+void replaceByBroadcastOfCast(PatternRewriter &rewriter, Operation *op,
+                              vector::BroadcastOp broadcast,
+                              ArrayRef<int64_t> shape) {
+  Type element = getElementTypeOrSelf(broadcast.getSourceType());
+  Value cast = vector::ShapeCastOp::create(rewriter, op->getLoc(),
+                                           VectorType::get(shape, element),
+                                           broadcast.getSource());
+  rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, op->getResultTypes(),
+                                                   cast);
+}
+
 /// transpose(broadcast(x)) -> broadcast(shape_cast(x)) when the transpose
 /// keeps x's non-unit dimensions in their order and moves only dimensions
 /// the broadcast added or stretched: the column of A that a register block
@@ -93,13 +119,11 @@ struct BroadcastBeforeTranspose : OpRewritePattern<vector::TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::TransposeOp transpose,
                                 PatternRewriter &rewriter) const override {
-    auto broadcast = transpose.getVector().getDefiningOp<vector::BroadcastOp>();
+    vector::BroadcastOp broadcast = fixedVectorBroadcast(transpose.getVector());
     if (!broadcast)
       return failure();
-    auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+    auto sourceType = cast<VectorType>(broadcast.getSourceType());
     VectorType wide = broadcast.getResultVectorType();
-    if (!sourceType || sourceType.isScalable() || wide.isScalable())
-      return failure();
     int64_t lead = wide.getRank() - sourceType.getRank();
     ArrayRef<int64_t> perm = transpose.getPermutation();
     SmallVector<int64_t> shape;
@@ -113,12 +137,7 @@ struct BroadcastBeforeTranspose : OpRewritePattern<vector::TransposeOp> {
         last = d;
       shape.push_back(fromSource ? wide.getDimSize(d) : 1);
     }
-    Value cast = vector::ShapeCastOp::create(
-        rewriter, transpose.getLoc(),
-        VectorType::get(shape, sourceType.getElementType()),
-        broadcast.getSource());
-    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(
-        transpose, transpose.getResultVectorType(), cast);
+    replaceByBroadcastOfCast(rewriter, transpose, broadcast, shape);
     return success();
   }
 };
@@ -139,45 +158,39 @@ struct CastBeforeBroadcast : OpRewritePattern<vector::ShapeCastOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::ShapeCastOp cast,
                                 PatternRewriter &rewriter) const override {
-    auto broadcast = cast.getSource().getDefiningOp<vector::BroadcastOp>();
-    if (!broadcast)
+    vector::BroadcastOp broadcast = fixedVectorBroadcast(cast.getSource());
+    if (!broadcast || cast.getResultVectorType().isScalable())
       return failure();
-    auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+    auto sourceType = llvm::cast<VectorType>(broadcast.getSourceType());
     VectorType wide = broadcast.getResultVectorType();
-    VectorType narrow = cast.getResultVectorType();
-    if (!sourceType || sourceType.isScalable() || wide.isScalable() ||
-        narrow.isScalable())
-      return failure();
-    // The broadcast's non-unit dimensions: those it prepends to x, then
-    // those read against x's dimensions (x's size there, or 1 where the
-    // broadcast stretches it).
+    // The broadcast's non-unit dimensions: `prepended` of them it prepends
+    // to x, then those read against x's dimensions (x's size there, or 1
+    // where the broadcast stretches it).
     int64_t lead = wide.getRank() - sourceType.getRank();
-    SmallVector<int64_t> prepended, fromSource, sourceSizes;
+    SmallVector<int64_t> wideNonUnit, sourceSizes;
+    size_t prepended = 0;
     for (int64_t i = 0, e = wide.getRank(); i < e; ++i) {
       if (wide.getDimSize(i) == 1)
         continue;
-      if (i < lead) {
-        prepended.push_back(wide.getDimSize(i));
-      } else {
-        fromSource.push_back(wide.getDimSize(i));
+      wideNonUnit.push_back(wide.getDimSize(i));
+      if (i < lead)
+        ++prepended;
+      else
         sourceSizes.push_back(sourceType.getDimSize(i - lead));
-      }
     }
     // The cast keeps them in order; x is read against the cast's dimensions
     // from the one after the last prepended non-unit dimension.
-    ArrayRef<int64_t> target = narrow.getShape();
+    ArrayRef<int64_t> target = cast.getResultVectorType().getShape();
     SmallVector<int64_t> nonUnit;
     int64_t start = 0;
     for (int64_t i = 0, e = target.size(); i < e; ++i) {
       if (target[i] == 1)
         continue;
       nonUnit.push_back(target[i]);
-      if (nonUnit.size() == prepended.size())
+      if (nonUnit.size() == prepended)
         start = i + 1;
     }
-    if (ArrayRef<int64_t>(nonUnit) !=
-        ArrayRef<int64_t>(
-            llvm::to_vector(llvm::concat<int64_t>(prepended, fromSource))))
+    if (nonUnit != wideNonUnit)
       return failure();
     SmallVector<int64_t> shape;
     size_t j = 0;
@@ -187,11 +200,7 @@ struct CastBeforeBroadcast : OpRewritePattern<vector::ShapeCastOp> {
     // way), or nothing of x left (all of it one element).
     if (shape.empty() || ArrayRef<int64_t>(shape) == sourceType.getShape())
       return failure();
-    Value source = vector::ShapeCastOp::create(
-        rewriter, cast.getLoc(),
-        VectorType::get(shape, sourceType.getElementType()),
-        broadcast.getSource());
-    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(cast, narrow, source);
+    replaceByBroadcastOfCast(rewriter, cast, broadcast, shape);
     return success();
   }
 };
