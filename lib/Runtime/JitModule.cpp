@@ -179,7 +179,9 @@ std::string runtime::checkArgument(Type type, const npy::Array &array) {
     std::optional<npy::DType> want = dtypeFor(tensor.getElementType());
     if (!want || !tensor.hasStaticShape())
       return "has an unsupported type " + str(type);
-    if (array.dtype != *want)
+    // bf16 bits come as unsigned or signed 16-bit words.
+    bool bf16Bits = *want == npy::DType::U16 && array.dtype == npy::DType::I16;
+    if (array.dtype != *want && !bf16Bits)
       return llvm::formatv("has dtype {0}, expected {1} for {2}",
                            npy::descr(array.dtype), npy::descr(*want),
                            str(type));

@@ -44,8 +44,10 @@ std::optional<DType> parseDescr(StringRef d) {
     return DType::F32;
   if (d == "<f2" || d == "=f2")
     return DType::F16;
-  if (d == "<u2" || d == "=u2" || d == "<i2" || d == "=i2")
+  if (d == "<u2" || d == "=u2")
     return DType::U16;
+  if (d == "<i2" || d == "=i2")
+    return DType::I16;
   if (d == "<i4" || d == "=i4")
     return DType::I32;
   if (d == "<i8" || d == "=i8")
@@ -62,6 +64,8 @@ StringRef retnet::npy::descr(DType dtype) {
     return "<f2";
   case DType::U16:
     return "<u2";
+  case DType::I16:
+    return "<i2";
   case DType::I32:
     return "<i4";
   case DType::I64:
@@ -74,6 +78,7 @@ size_t retnet::npy::itemSize(DType dtype) {
   switch (dtype) {
   case DType::F16:
   case DType::U16:
+  case DType::I16:
     return 2;
   case DType::F32:
   case DType::I32:
@@ -196,8 +201,9 @@ Expected<Array> retnet::npy::parse(StringRef buf, StringRef path) {
       descrText->drop_front().take_until([](char c) { return c == '\''; });
   std::optional<DType> dtype = parseDescr(d);
   if (!dtype)
-    return fail(path, "unsupported dtype '" + d +
-                          "' (expected <f4, <f2, <u2 for bf16, <i4 or <i8)");
+    return fail(path,
+                "unsupported dtype '" + d +
+                    "' (expected <f4, <f2, <u2 or <i2 for bf16, <i4 or <i8)");
 
   std::optional<StringRef> order = dictValue(header, "fortran_order");
   if (!order)

@@ -19,7 +19,9 @@
 
 namespace retnet::npy {
 
-enum class DType { F32, F16, U16, I32, I64 };
+/// U16 and I16 are raw 16-bit words: bf16 bits where a bf16 tensor is
+/// wanted (numpy has no bf16; either word type carries its bits).
+enum class DType { F32, F16, U16, I16, I32, I64 };
 
 /// The .npy descriptor of `dtype`, e.g. "<f4".
 llvm::StringRef descr(DType dtype);
