@@ -206,8 +206,13 @@ std::string runtime::checkArgument(Type type, const npy::Array &array) {
 // From the OpenMP runtime (libomp), which this library links.
 extern "C" int omp_get_max_threads();
 extern "C" void omp_set_num_threads(int);
+extern "C" int omp_get_num_procs();
 
 int64_t JitModule::workerThreads() { return omp_get_max_threads(); }
+
+int64_t JitModule::maxWorkerThreads() {
+  return kWorkerThreadsPerProcessor * std::max(omp_get_num_procs(), 1);
+}
 
 void JitModule::setWorkerThreads(int64_t n) {
   omp_set_num_threads(int(std::clamp<int64_t>(n, 1, 1 << 16)));

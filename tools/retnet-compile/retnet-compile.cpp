@@ -837,6 +837,12 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context(registry);
   if (threads < 0)
     return fail("--threads must be at least 0");
+  if (threads > rt::JitModule::maxWorkerThreads())
+    return fail(formatv("--threads {0} is more than this machine runs: at "
+                        "most {1} ({2} per processor)",
+                        int64_t(threads), rt::JitModule::maxWorkerThreads(),
+                        rt::JitModule::kWorkerThreadsPerProcessor)
+                    .str());
   if (threads > 0)
     rt::JitModule::setWorkerThreads(threads);
   if (runCmd)

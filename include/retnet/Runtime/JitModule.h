@@ -52,7 +52,12 @@ public:
 
   /// Threads of the OpenMP team that runs parallel tiles.
   static int64_t workerThreads();
-  /// Runs parallel tiles on `n` (at least 1) threads from now on.
+  /// The most worker threads a tool accepts: kWorkerThreadsPerProcessor per
+  /// processor. More gain nothing, and far more make libomp abort when the
+  /// system cannot create them.
+  static int64_t maxWorkerThreads();
+  static constexpr int64_t kWorkerThreadsPerProcessor = 16;
+  /// Runs parallel tiles on `n` (1 to maxWorkerThreads()) threads from now on.
   static void setWorkerThreads(int64_t n);
 
   /// The tensor signature recorded for public function `name`.
