@@ -53,19 +53,49 @@ npy::DType retnet::model::dtypeOf(WeightType type) {
   llvm_unreachable("unknown weight type");
 }
 
-void Weights::convertProducts(WeightType type) {
+Error Weights::convertProducts(WeightType type) {
   if (type == WeightType::F32)
-    return;
-  uint16_t (*convert)(float) =
-      type == WeightType::BF16 ? npy::floatToBF16 : npy::floatToF16;
-  for (npy::Array *w : products()) {
+    return Error::success();
+  bool bf16 = type == WeightType::BF16;
+  uint16_t (*convert)(float) = bf16 ? npy::floatToBF16 : npy::floatToF16;
+  float (*widen)(uint16_t) = bf16 ? npy::bf16ToFloat : npy::f16ToFloat;
+  // The checkpoint names of products(), per layer for the stacked ones.
+  bool tied = wout.data == embed.data;
+  const char *names[] = {"retention.q_proj.weight",
+                         "retention.k_proj.weight",
+                         "retention.v_proj.weight",
+                         "retention.g_proj.weight",
+                         "retention.out_proj.weight",
+                         "ffn.fc1.weight",
+                         "ffn.gate.weight",
+                         "ffn.fc2.weight",
+                         tied ? "embed_tokens.weight"
+                              : "output_projection.weight"};
+  for (auto [w, name] : llvm::zip_equal(products(), names)) {
     npy::Array narrow = npy::Array::allocate(dtypeOf(type), w->shape);
     const float *src = f32(*w);
     auto *dst = reinterpret_cast<uint16_t *>(narrow.data.get());
-    for (int64_t i = 0, n = w->numElements(); i < n; ++i)
+    int64_t n = w->numElements();
+    for (int64_t i = 0; i < n; ++i) {
       dst[i] = convert(src[i]);
+      // A finite weight the 16-bit type cannot hold would become infinite
+      // and every logit NaN.
+      if (std::isinf(widen(dst[i])) && std::isfinite(src[i])) {
+        std::string tensor = name;
+        if (w != &wout) // stacked [L, ...]
+          tensor = formatv("layers.{0}.{1}", i / (n / w->shape[0]), name);
+        return createStringError(
+            inconvertibleErrorCode(),
+            formatv("--weights-dtype {0}: tensor '{1}' holds {2:e}, beyond "
+                    "the largest finite {0} ({3:e}); use a wider "
+                    "--weights-dtype",
+                    bf16 ? "bf16" : "f16", tensor, double(src[i]),
+                    bf16 ? 0x1.fep127 : 65504.0));
+      }
+    }
     *w = std::move(narrow);
   }
+  return Error::success();
 }
 
 npy::Array retnet::model::defaultLogDecay(const Config &c) {

@@ -322,7 +322,8 @@ Expected<Model> loadModel() {
   Expected<Weights> weights = Weights::load(*config, *ckpt);
   if (!weights)
     return weights.takeError();
-  weights->convertProducts(weightsDtype);
+  if (Error e = weights->convertProducts(weightsDtype))
+    return std::move(e);
   Model m{std::move(*config), std::move(*ckpt), std::move(*weights), {}};
   if (runTarget == Device::CUDA) {
     // A tensor passed as two arguments (tied embeddings) is uploaded once.

@@ -45,8 +45,9 @@ struct Weights {
 
   /// Converts the matrix products' weights to `type` (f32 weights stay as
   /// they are). A tied output projection gets its own copy; the embedding
-  /// table stays f32.
-  void convertProducts(WeightType type);
+  /// table stays f32. Fails, naming the tensor and the value, where a finite
+  /// weight is beyond the 16-bit type's range.
+  llvm::Error convertProducts(WeightType type);
 
   /// Reads and checks every tensor the config needs from `ckpt`.
   static llvm::Expected<Weights> load(const Config &config,

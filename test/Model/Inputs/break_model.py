@@ -83,6 +83,11 @@ elif case == "bad-config-json":
     open(conf, "w").write("{\"decoder_embed_dim\": 32,")
 elif case == "negative-dim":
     edit_config(decoder_ffn_embed_dim=-4)
+elif case.startswith("weight="):
+    # One weight of layer 1's fc1 (an f32 tensor) set to the value given.
+    begin = header[name]["data_offsets"][0] + 4 * 5
+    data = data[:begin] + struct.pack("<f", float(case[7:])) + data[begin + 4:]
+    write(header, data)
 elif case == "huge-dim":
     edit_config(vocab_size=1 << 40)
 elif case == "huge-model":
