@@ -1,9 +1,11 @@
 // RUN: retnet-opt %s --retention-tile -canonicalize -split-input-file | FileCheck %s
 // RUN: retnet-opt %s --retention-tile="tile-sizes=1,1,2 chunk-size=8" -canonicalize -split-input-file | FileCheck %s --check-prefix=SIZES
 // RUN: not retnet-opt %s --retention-tile="tile-sizes=1,1" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD-SIZES
+// RUN: not retnet-opt %s --retention-tile="tile-sizes=-1,1,1" -split-input-file 2>&1 | FileCheck %s --check-prefix=NEG-SIZES
 // RUN: not retnet-opt %s --retention-tile="chunk-size=-4" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD-CHUNK
 
 // BAD-SIZES: retention-tile: tile-sizes takes three non-negative sizes (batch, heads, value_dim), got 2 value(s)
+// NEG-SIZES: retention-tile: tile-sizes must not be negative, got -1,1,1
 // BAD-CHUNK: retention-tile: chunk-size must be positive (or 0 for the default), got -4
 
 // Default: one (batch, head) per forall iteration, the value dim whole,

@@ -64,12 +64,17 @@ struct RetentionTilePass
     SmallVector<int64_t> sizes(tileSizes.begin(), tileSizes.end());
     if (sizes.empty())
       sizes = {1, 1, 0};
-    if (sizes.size() != 3 ||
-        llvm::any_of(sizes, [](int64_t s) { return s < 0; })) {
+    if (sizes.size() != 3) {
       getOperation()->emitError()
           << "retention-tile: tile-sizes takes three non-negative sizes "
              "(batch, heads, value_dim), got "
           << sizes.size() << " value(s)";
+      return signalPassFailure();
+    }
+    if (llvm::any_of(sizes, [](int64_t s) { return s < 0; })) {
+      getOperation()->emitError()
+          << "retention-tile: tile-sizes must not be negative, got " << sizes[0]
+          << "," << sizes[1] << "," << sizes[2];
       return signalPassFailure();
     }
     if (chunkSize < 0) {
