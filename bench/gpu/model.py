@@ -175,9 +175,10 @@ def run(a):
               where, len(prompt), prefill_s, len(prompt) / prefill_s,
               "%.3f" % decode_ms if decode_ms else "-"))
     try:
-        import torch  # noqa: F401
-    except ImportError:
-        print("torchscale on PyTorch: skipped (no torch in this Python)")
+        # What torchscale() imports: torch, and torchscale with its stubs.
+        import torchscale_model  # noqa: F401
+    except ImportError as e:
+        print("torchscale on PyTorch: skipped (%s)" % e)
         return
     t_tokens, t_prefill, t_decode = torchscale(a, prompt)
     print("torchscale on PyTorch (%s): prefill %.4f s (%.0f tokens/s), decode %.3f ms/token"
