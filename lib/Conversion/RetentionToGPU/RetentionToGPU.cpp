@@ -136,16 +136,26 @@ public:
   SmallVector<Value> device;
 };
 
-/// 1 / sqrt(c) in f32 for the row at absolute position n, where
-/// c = sum_{i=0..n} gamma^i = expm1((n+1) log g) / expm1(log g), or n + 1 for
-/// gamma = 1, evaluated in f64 from `logDecay64` and the index `n1` = n + 1.
-Value invSqrtRowSum(OpBuilder &b, Location loc, Value logDecay64, Value n1) {
+/// 1 / sqrt(c) in f32 for the row at absolute position n = position + row,
+/// where c = sum_{i=0..n} gamma^i = expm1((n+1) log g) / expm1(log g), or
+/// n + 1 for gamma = 1, evaluated in f64 from `logDecay64`. The position is
+/// unsigned and n + 1 is formed in f64 from it and row + 1, so no index
+/// arithmetic on the position wraps around.
+Value invSqrtRowSum(OpBuilder &b, Location loc, Value logDecay64,
+                    Value position, Value row) {
   Type f64 = b.getF64Type();
   auto f64Const = [&](double x) -> Value {
     return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(x));
   };
-  Value n1f = arith::UIToFPOp::create(
-      b, loc, f64, arith::IndexCastUIOp::create(b, loc, b.getI64Type(), n1));
+  auto unsignedToF64 = [&](Value index) -> Value {
+    return arith::UIToFPOp::create(
+        b, loc, f64,
+        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), index));
+  };
+  Value n1f = arith::AddFOp::create(
+      b, loc, unsignedToF64(position),
+      unsignedToF64(arith::AddIOp::create(
+          b, loc, row, arith::ConstantIndexOp::create(b, loc, 1))));
   Value ratio = arith::DivFOp::create(
       b, loc,
       math::ExpM1Op::create(b, loc,
@@ -306,11 +316,8 @@ struct RecurrentToGPU : KernelPattern<RecurrentOp> {
     if (scale != 1.0)
       o = arith::MulFOp::create(b, loc, o, f32Const(scale));
     if (normalize) {
-      // n + 1 with n = position + t.
-      Value n1 = arith::AddIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, position, t), index(1));
       o = arith::MulFOp::create(b, loc, o,
-                                invSqrtRowSum(b, loc, logDecay64, n1));
+                                invSqrtRowSum(b, loc, logDecay64, position, t));
     }
     Type outElem = cast<MemRefType>(out.getType()).getElementType();
     if (outElem != f32)
@@ -381,8 +388,7 @@ struct ParallelRowDivisorToGPU : KernelPattern<ParallelOp> {
     if (normalize)
       factor = arith::MulFOp::create(
           b, loc, factor,
-          invSqrtRowSum(b, loc, logDecay64,
-                        arith::AddIOp::create(b, loc, n, index(1))));
+          invSqrtRowSum(b, loc, logDecay64, /*position=*/index(0), n));
     Value zero = f32Const(0.0);
     auto keys = scf::ForOp::create(b, loc, index(0),
                                    arith::AddIOp::create(b, loc, n, index(1)),
@@ -595,8 +601,7 @@ void storeOutputRows(WarpMma &w, Value out, Value q0, int64_t rows,
     Value factor = w.f32(scale);
     if (normalize)
       factor = arith::MulFOp::create(
-          b, loc, factor,
-          invSqrtRowSum(b, loc, logDecay64, w.addc(w.add(position, row), 1)));
+          b, loc, factor, invSqrtRowSum(b, loc, logDecay64, position, row));
     for (int64_t jv = 0; 4 * jv < int64_t(acc.size()); ++jv)
       for (int64_t e = 0; e < 2; ++e) {
         Value y =

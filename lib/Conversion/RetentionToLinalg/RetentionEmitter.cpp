@@ -52,8 +52,6 @@ std::pair<Value, Value> RetentionEmitter::chunkwise(int64_t chunkSize,
   Value out = emptyTensor({batch, heads, seq, valueDim}, outElemType);
   Value state =
       initialState ? initialState : zeros({batch, heads, keyDim, valueDim});
-  if (!position)
-    position = arith::ConstantIndexOp::create(b, loc, 0);
   chunkSize = std::min(chunkSize, seq);
   int64_t fullEnd = seq / chunkSize * chunkSize;
   auto loop = scf::ForOp::create(
@@ -84,7 +82,7 @@ RetentionEmitter::chunkRows(Value offset, int64_t length, Value position) {
           rows(v, offset, length),
           offset,
           length,
-          arith::AddIOp::create(b, loc, position, offset)};
+          position};
 }
 
 SmallVector<Value> RetentionEmitter::lowerLoopForm(Operation *op) {
@@ -104,8 +102,7 @@ std::pair<Value, Value> RetentionEmitter::step(Value out, Value state, Value t,
   Value qs = contract(qt, {0, 1, 2, 3}, next, {0, 1, 3, 4},
                       zeros({batch, heads, 1, valueDim}), {0, 1, 2, 4},
                       kInnerParallel);
-  Value ot =
-      scaleRows(qs, rowFactors(1, arith::AddIOp::create(b, loc, position, t)));
+  Value ot = scaleRows(qs, rowFactors(1, position, t));
   return {insertRows(ot, out, t), next};
 }
 

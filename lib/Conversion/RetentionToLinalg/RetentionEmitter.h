@@ -51,12 +51,13 @@ public:
   SmallVector<Value> lowerLoopForm(Operation *op);
 
 protected:
-  /// The rows of one chunk: q, k, v sliced to [offset, offset + length)
-  /// and `base`, the absolute position of the first row.
+  /// The rows of one chunk: q, k, v sliced to [offset, offset + length),
+  /// and the op's position (null for 0): row `offset` is at absolute
+  /// position `position + offset`.
   struct ChunkRows {
     Value q, k, v, offset;
     int64_t length;
-    Value base;
+    Value position;
   };
   ChunkRows chunkRows(Value offset, int64_t length, Value position);
   /// One chunk: writes its outputs into `out` and returns {out, next state}.
@@ -188,12 +189,19 @@ protected:
     return arith::SelectOp::create(nb, nloc, small, poly, big);
   }
 
-  /// R[h, a] = scale / sqrt(sum_{i=0..base+a} gamma_h^i), an [H, length] f32
-  /// tensor, from the closed form (1 - gamma^(n+1)) / (1 - gamma) in f64.
-  Value rowFactors(int64_t length, Value base) {
-    if (std::optional<int64_t> first = getConstantIntValue(base);
-        first && constantLogDecay && heads * length <= kMaxFoldedRowFactors)
-      return constantRowFactors(length, *first);
+  /// R[h, a] = scale / sqrt(sum_{i=0..n} gamma_h^i) for the row at absolute
+  /// position n = position + offset + a (position null for 0), an
+  /// [H, length] f32 tensor, from the closed form (1 - gamma^(n+1)) /
+  /// (1 - gamma) in f64. The position is unsigned and n + 1 is formed in f64
+  /// from it and offset + a + 1 (at most the sequence length): no index
+  /// arithmetic on the position, which could wrap around.
+  Value rowFactors(int64_t length, Value position, Value offset) {
+    std::optional<int64_t> first =
+        position ? getConstantIntValue(position) : std::optional<int64_t>(0);
+    std::optional<int64_t> rowOffset = getConstantIntValue(offset);
+    if (first && rowOffset && constantLogDecay &&
+        heads * length <= kMaxFoldedRowFactors)
+      return constantRowFactors(length, uint64_t(*first), *rowOffset);
     double s = scale;
     Normalization norm = normalization;
     return generic(
@@ -205,14 +213,22 @@ protected:
               arith::ConstantOp::create(nb, nloc, nb.getFloatAttr(f64, s));
           Value factor = scaleF64;
           if (norm == Normalization::SqrtRowSum) {
-            Value a = linalg::IndexOp::create(nb, nloc, 1);
-            Value n = arith::AddIOp::create(nb, nloc, base, a);
-            Value n64 =
-                arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), n);
-            Value one =
-                arith::ConstantOp::create(nb, nloc, nb.getFloatAttr(f64, 1.0));
-            Value count = arith::AddFOp::create(
-                nb, nloc, arith::SIToFPOp::create(nb, nloc, f64, n64), one);
+            auto unsignedToF64 = [&](Value index) -> Value {
+              return arith::UIToFPOp::create(
+                  nb, nloc, f64,
+                  arith::IndexCastUIOp::create(nb, nloc, nb.getI64Type(),
+                                               index));
+            };
+            // offset + a + 1, then the position added in f64.
+            Value rows = arith::AddIOp::create(
+                nb, nloc, offset,
+                arith::AddIOp::create(
+                    nb, nloc, linalg::IndexOp::create(nb, nloc, 1),
+                    arith::ConstantIndexOp::create(nb, nloc, 1)));
+            Value count = unsignedToF64(rows);
+            if (position)
+              count = arith::AddFOp::create(nb, nloc, unsignedToF64(position),
+                                            count);
             Value ld = arith::ExtFOp::create(nb, nloc, f64, args[0]);
             // sum = expm1((n+1) ld) / expm1(ld); n + 1 when gamma == 1.
             Value ratio = arith::DivFOp::create(
@@ -236,12 +252,13 @@ protected:
   /// with the sequence, so the closed form is evaluated in the generated code.
   static constexpr int64_t kMaxFoldedRowFactors = 1 << 16;
 
-  /// rowFactors() folded at compile time, for a constant decay and base.
-  Value constantRowFactors(int64_t length, int64_t base) {
+  /// rowFactors() folded at compile time, for a constant decay, position
+  /// and offset.
+  Value constantRowFactors(int64_t length, uint64_t position, int64_t offset) {
     SmallVector<float> values;
     for (double ld : *constantLogDecay) {
       for (int64_t a = 0; a < length; ++a) {
-        double count = double(base + a + 1);
+        double count = double(position) + double(offset + a + 1);
         double sum =
             ld == 0.0 ? count : std::expm1(count * ld) / std::expm1(ld);
         values.push_back(normalization == Normalization::SqrtRowSum

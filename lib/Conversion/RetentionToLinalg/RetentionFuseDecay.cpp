@@ -103,8 +103,7 @@ Value FusedEmitter::scaledRows(
 
 std::pair<Value, Value> FusedEmitter::chunk(Value out, Value state,
                                             const ChunkRows &slice) {
-  Value qc = slice.q, kc = slice.k, vc = slice.v, offset = slice.offset,
-        base = slice.base;
+  Value qc = slice.q, kc = slice.k, vc = slice.v, offset = slice.offset;
   int64_t length = slice.length;
   auto plusOne = [](OpBuilder &nb, Location nloc, Value a) -> Value {
     return arith::AddIOp::create(nb, nloc, a,
@@ -130,7 +129,7 @@ std::pair<Value, Value> FusedEmitter::chunk(Value out, Value state,
   Value acc = blockedContract(
       qxi, state, zeros({batch, heads, length, valueDim}), {0, 1, 2, 3});
   acc = blockedContract(weights, vf, acc, {0, 1, 2, 3});
-  Value oc = scaleRows(acc, rowFactors(length, base));
+  Value oc = scaleRows(acc, rowFactors(length, slice.position, offset));
   out = insertRows(oc, out, offset);
 
   // S = gamma^L S + (K * zeta)^T V, in place on the carried state.
@@ -200,7 +199,8 @@ Value FusedEmitter::parallel() {
   qf = f32 ? q : scaledRows(q, nullptr, /*transpose=*/false);
   kT = scaledRows(k, nullptr, /*transpose=*/true);
   vf = f32 ? v : scaledRows(v, nullptr, /*transpose=*/false);
-  Value factors = rowFactors(seq, arith::ConstantIndexOp::create(b, loc, 0));
+  Value factors = rowFactors(seq, /*position=*/nullptr,
+                             arith::ConstantIndexOp::create(b, loc, 0));
   auto factorRows = [&](Value row0, int64_t length) -> Value {
     SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), row0};
     SmallVector<OpFoldResult> sizes = {b.getIndexAttr(heads),

@@ -40,7 +40,8 @@ Value ReferenceEmitter::parallel() {
   Value scores = contract(q, {0, 1, 2, 4}, k, {0, 1, 3, 4},
                           zeros({batch, heads, seq, seq}));
   Value zeroIdx = arith::ConstantIndexOp::create(b, loc, 0);
-  Value weights = applyCausalDecay(scores, rowFactors(seq, zeroIdx));
+  Value weights =
+      applyCausalDecay(scores, rowFactors(seq, /*position=*/nullptr, zeroIdx));
   // o[b,h,n,e] = sum_m weights[b,h,n,m] v[b,h,m,e]
   Value o = contract(weights, {0, 1, 2, 4}, v, {0, 1, 4, 3},
                      zeros({batch, heads, seq, valueDim}));
@@ -59,8 +60,7 @@ Value ReferenceEmitter::parallel() {
 
 std::pair<Value, Value> ReferenceEmitter::chunk(Value out, Value state,
                                                 const ChunkRows &slice) {
-  Value qc = slice.q, kc = slice.k, vc = slice.v, offset = slice.offset,
-        base = slice.base;
+  Value qc = slice.q, kc = slice.k, vc = slice.v, offset = slice.offset;
   int64_t length = slice.length;
 
   // inner = (Q K^T * Gamma) V within the chunk.
@@ -72,7 +72,7 @@ std::pair<Value, Value> ReferenceEmitter::chunk(Value out, Value state,
   Value cross = contract(qc, {0, 1, 2, 4}, state, {0, 1, 4, 3},
                          zeros({batch, heads, length, valueDim}));
   Value oc = generic(
-      {inner, cross, logDecay, rowFactors(length, base)},
+      {inner, cross, logDecay, rowFactors(length, slice.position, offset)},
       emptyTensor({batch, heads, length, valueDim}, outElemType),
       {dims({0, 1, 2, 3}), dims({0, 1, 2, 3}), dims({1}), dims({1, 2}),
        dims({0, 1, 2, 3})},

@@ -85,9 +85,17 @@ def reference(q, k, v, log_decay, scale, normalize, state0, position, row_diviso
         D = np.zeros((T, T))
         for row in range(T):
             D[row, : row + 1] = gamma ** (row - np.arange(row + 1))
-        # Row sums sum_{i=0..p+n} gamma^i, accumulated term by term.
-        powers = gamma ** np.arange(position + T)
-        rowsum = np.cumsum(powers)[position + n]
+        if position + T <= 1 << 20:
+            # Row sums sum_{i=0..p+n} gamma^i, accumulated term by term.
+            powers = gamma ** np.arange(position + T)
+            rowsum = np.cumsum(powers)[position + n]
+        else:
+            # Too many terms to add: the geometric series' closed form, with
+            # the term count p + n + 1 an exact Python integer (positions up
+            # to 2^64 - 1, read unsigned).
+            count = [position + row + 1 for row in range(T)]
+            rowsum = np.array([float(c) if gamma == 1.0 else
+                               (1.0 - gamma ** c) / (1.0 - gamma) for c in count])
         norm = 1.0 / np.sqrt(rowsum) if normalize else np.ones(T)
         for b in range(B):
             scores = scale * (q[b, h] @ k[b, h].T)
@@ -335,7 +343,8 @@ def main():
     if with_state:
         if a.alias != "qkvs":
             inputs["s0"] = state0.astype(np.float32)
-        inputs["p"] = np.array(position, dtype=np.int64)
+        # An index: positions from 2^63 on as the int64 of the same bits.
+        inputs["p"] = np.array(position, dtype=np.uint64).view(np.int64)
     paths = []
     for name, arr in inputs.items():
         path = os.path.join(a.work, name + ".npy")

@@ -113,8 +113,9 @@ def Retention_ChunkwiseOp : Retention_Op<"chunkwise",
     `L` is the length of chunk `j`. The optional `initial_state`
     (`[B, H, Dk, Dv]`, f32, unnormalised) defaults to zero; the optional
     `position` (index, default 0) is the absolute position `p` of the first
-    row, used by the row normaliser. The second result is the unnormalised
-    state after the last row.
+    row, used by the row normaliser; it is read as an unsigned count, and
+    `p + n` never wraps around (every lowering forms `p + n + 1` in f64).
+    The second result is the unnormalised state after the last row.
 
     Example:
 
@@ -163,7 +164,9 @@ def Retention_RecurrentOp : Retention_Op<"recurrent",
     o_t = s * (q_t S_t) / sqrt(sum_{i=0..position+t} gamma^i)
     ```
 
-    Decoding one token is `T = 1`. Returns the outputs and the new state.
+    Decoding one token is `T = 1`. `position` is read as an unsigned count,
+    and `position + t` never wraps around (every lowering forms
+    `position + t + 1` in f64). Returns the outputs and the new state.
 
     Example:
 
