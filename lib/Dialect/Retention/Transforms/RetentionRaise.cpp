@@ -157,13 +157,32 @@ std::optional<std::pair<Value, Value>> matchMaskProduct(Value w) {
   return std::nullopt;
 }
 
-/// An elementwise generic with one input whose body is one `OpTy`.
+/// Whether every indexing map of `op` is the identity: an elementwise op on
+/// tensors of one shape.
+bool allIdentity(linalg::GenericOp op) {
+  return llvm::all_of(op.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); });
+}
+
+/// An elementwise generic with one input whose body is one `OpTy` of that
+/// input.
 template <typename OpTy> Value unaryInput(Value v) {
   auto op = v.getDefiningOp<linalg::GenericOp>();
-  if (!op || op.getNumDpsInputs() != 1 || !allParallel(op) ||
-      !soleBodyOp<OpTy>(op))
+  if (!op || op.getNumDpsInputs() != 1 || !allParallel(op) || !allIdentity(op))
+    return {};
+  OpTy inner = soleBodyOp<OpTy>(op);
+  if (!inner || inner->getNumOperands() != 1 ||
+      inner->getOperand(0) != op.getBlock()->getArgument(0))
     return {};
   return op.getDpsInputs()[0];
+}
+
+/// Whether `add` adds a body's first two arguments: the element and the
+/// accumulator of a reduction.
+bool addsInputToAccumulator(arith::AddFOp add, Block &body) {
+  Value in = body.getArgument(0), acc = body.getArgument(1);
+  return (add.getLhs() == in && add.getRhs() == acc) ||
+         (add.getLhs() == acc && add.getRhs() == in);
 }
 
 /// rowsum(x)[b,h,n,0] = sum_m x[b,h,n,m] into zeros, as a generic or as an
@@ -179,7 +198,10 @@ Value rowSumInput(Value v) {
       return {};
     Block &body = reduce.getRegion().front();
     auto add = dyn_cast<arith::AddFOp>(body.front());
-    if (!add || body.getOperations().size() != 2)
+    auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+    if (!add || body.getOperations().size() != 2 ||
+        !addsInputToAccumulator(add, body) || !yield ||
+        yield.getNumOperands() != 1 || yield.getOperand(0) != add.getResult())
       return {};
     return reduce.getInputs()[0];
   }
@@ -191,7 +213,8 @@ Value rowSumInput(Value v) {
   MLIRContext *ctx = op.getContext();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   auto add = soleBodyOp<arith::AddFOp>(op);
-  if (!add || maps[0] != identity(ctx) || maps[1] != perRow(ctx))
+  if (!add || !addsInputToAccumulator(add, *op.getBlock()) ||
+      maps[0] != identity(ctx) || maps[1] != perRow(ctx))
     return {};
   return op.getDpsInputs()[0];
 }
@@ -240,7 +263,7 @@ std::optional<std::pair<float, float>> clampBounds(linalg::GenericOp op) {
 /// 1 / x as an elementwise generic: returns x.
 Value reciprocalInput(Value v) {
   auto op = v.getDefiningOp<linalg::GenericOp>();
-  if (!op || op.getNumDpsInputs() != 1 || !allParallel(op))
+  if (!op || op.getNumDpsInputs() != 1 || !allParallel(op) || !allIdentity(op))
     return {};
   auto div = soleBodyOp<arith::DivFOp>(op);
   if (!div || div.getRhs() != op.getBlock()->getArgument(0) ||
@@ -259,7 +282,8 @@ std::optional<std::pair<Value, RowDivisorAttr>> matchRowDivision(Value p) {
   MLIRContext *ctx = op.getContext();
   Block *body = op.getBlock();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  if (maps[0] != identity(ctx) || maps[1] != perRow(ctx))
+  if (maps[0] != identity(ctx) || maps[1] != perRow(ctx) ||
+      maps[2] != identity(ctx))
     return std::nullopt;
   Value w = op.getDpsInputs()[0], divisor;
   if (auto div = soleBodyOp<arith::DivFOp>(op);
@@ -273,7 +297,8 @@ std::optional<std::pair<Value, RowDivisorAttr>> matchRowDivision(Value p) {
   if (!divisor)
     return std::nullopt;
   auto clamp = divisor.getDefiningOp<linalg::GenericOp>();
-  if (!clamp || clamp.getNumDpsInputs() != 1 || !allParallel(clamp))
+  if (!clamp || clamp.getNumDpsInputs() != 1 || !allParallel(clamp) ||
+      !allIdentity(clamp))
     return std::nullopt;
   std::optional<std::pair<float, float>> bounds = clampBounds(clamp);
   if (!bounds)
@@ -310,9 +335,23 @@ FailureOr<DecayMask> readDecayMask(const ConstantTensor &mask,
     return "[" + std::to_string(h) + ", " + std::to_string(n) + ", " +
            std::to_string(m) + "]";
   };
+  // The tolerances are what computing the mask in its own element type may
+  // err, with u its unit roundoff. exp(ld (n - m)) errs by |ld| (n - m) u
+  // from the rounded exponent and a few u from exp itself (kOps u covers
+  // exp, pow, the division by the normaliser and its sqrt); the sum of
+  // n + 1 terms under the normaliser of row n by (n + 1) u, amplified by
+  // 1 + |ld| through the decay estimated from the mask. Comparing two
+  // entries (a ratio) doubles each term. Entries below the smallest normal
+  // value have lost precision to underflow: ratios skip them, and values
+  // are compared with that much absolute slack.
+  const llvm::fltSemantics &sem =
+      cast<FloatType>(mask.elementType).getFloatSemantics();
+  const double u = std::ldexp(1.0, -int(APFloat::semanticsPrecision(sem)));
+  const double tiny = APFloat::getSmallestNormalized(sem).convertToDouble();
+  constexpr double kOps = 8.0;
   DecayMask result;
   // Row 0 holds 1 either way; row 1 tells 1 / sqrt(1 + gamma) from 1.
-  result.normalized = seq == 1 || at(0, 1, 1) != 1.0;
+  result.normalized = seq > 1 && std::fabs(at(0, 1, 1) - 1.0) > kOps * u;
   for (int64_t h = 0; h < heads; ++h) {
     for (int64_t n = 0; n < seq; ++n)
       for (int64_t m = n + 1; m < seq; ++m)
@@ -325,16 +364,27 @@ FailureOr<DecayMask> readDecayMask(const ConstantTensor &mask,
     double gamma = 1.0;
     if (seq > 1) {
       int64_t n = seq - 1;
-      while (n > 1 && !(at(h, n, 0) > 1e-30))
+      while (n > 1 && !(at(h, n, 0) >= tiny))
         --n;
       gamma = std::pow(at(h, n, 0) / at(h, n, n), 1.0 / double(n));
+    }
+    double ld = std::fabs(std::log(gamma));
+    // |ld| d u for a distance d (0 for d = 0, also for gamma = 0).
+    auto exponentError = [&](int64_t d) {
+      return d ? ld * double(d) * u : 0.0;
+    };
+    auto normal = [&](double x) { return x >= tiny; };
+    if (seq > 1) {
       // Each row geometric along m: gamma^(n-m) times one factor.
       for (int64_t r = 2; r < seq; ++r)
         for (int64_t m = 0; m + 1 < r; ++m) {
+          if (!normal(at(h, r, m)) || !normal(at(h, r, m + 1)) ||
+              !normal(at(h, r, r - 1)) || !normal(at(h, r, r)))
+            continue;
           double step = at(h, r, m) / at(h, r, m + 1);
           double last = at(h, r, r - 1) / at(h, r, r);
-          if (std::isfinite(step) && std::isfinite(last) &&
-              std::fabs(step - last) > 1e-4 * last) {
+          double tol = 2.0 * exponentError(r - m) + 4.0 * kOps * u;
+          if (!(std::fabs(step - last) <= tol * last)) {
             why = "the mask is not gamma^(n-m) times a row factor: in row " +
                   std::to_string(r) + " of head " + std::to_string(h) +
                   ", entry " + std::to_string(m) + " is " +
@@ -344,14 +394,19 @@ FailureOr<DecayMask> readDecayMask(const ConstantTensor &mask,
           }
         }
       // One gamma for every position: each row's first step agrees.
-      double first = at(h, 1, 0) / at(h, 1, 1);
-      for (int64_t r = 2; r < seq; ++r) {
-        double step = at(h, r, r - 1) / at(h, r, r);
-        if (std::isfinite(step) && std::fabs(step - first) > 1e-4 * first) {
-          why = "the decay varies across positions: gamma is " +
-                std::to_string(first) + " at row 1 and " +
-                std::to_string(step) + " at row " + std::to_string(r);
-          return failure();
+      if (normal(at(h, 1, 0)) && normal(at(h, 1, 1))) {
+        double first = at(h, 1, 0) / at(h, 1, 1);
+        for (int64_t r = 2; r < seq; ++r) {
+          if (!normal(at(h, r, r - 1)) || !normal(at(h, r, r)))
+            continue;
+          double step = at(h, r, r - 1) / at(h, r, r);
+          double tol = 2.0 * exponentError(1) + 4.0 * kOps * u;
+          if (!(std::fabs(step - first) <= tol * first)) {
+            why = "the decay varies across positions: gamma is " +
+                  std::to_string(first) + " at row 1 and " +
+                  std::to_string(step) + " at row " + std::to_string(r);
+            return failure();
+          }
         }
       }
     }
@@ -359,10 +414,13 @@ FailureOr<DecayMask> readDecayMask(const ConstantTensor &mask,
     for (int64_t n = 0; n < seq; ++n) {
       rowSum += std::pow(gamma, double(n));
       double norm = result.normalized ? 1.0 / std::sqrt(rowSum) : 1.0;
+      double normError =
+          result.normalized ? double(n + 1) * (1.0 + ld) * u : 0.0;
       for (int64_t m = 0; m <= n; ++m) {
         double expected = std::pow(gamma, double(n - m)) * norm;
+        double tol = 2.0 * exponentError(n - m) + normError + 4.0 * kOps * u;
         double got = at(h, n, m);
-        if (!(std::fabs(got - expected) <= 1e-3 * expected + 1e-30)) {
+        if (!(std::fabs(got - expected) <= tol * expected + tiny)) {
           why = "the mask is not gamma^(n-m)" +
                 std::string(result.normalized ? " / sqrt(row sum)" : "") +
                 " for one gamma per head: entry " + where(h, n, m) + " is " +
@@ -426,6 +484,20 @@ struct RaiseParallel : OpRewritePattern<tensor::ExpandShapeOp> {
     if (k.getType() != qType || vType.getElementType() != elem ||
         expand.getResultType().getElementType() != elem)
       return fail("q, k, v and the result do not share one element type");
+    // One split of the batch into [batch, heads] for q, k, v, the scores
+    // (whose heads the mask follows) and the result.
+    auto scoresType = cast<RankedTensorType>(scores.getType());
+    RankedTensorType outType = expand.getResultType();
+    ArrayRef<int64_t> qShape = qType.getShape();
+    if (!qType.hasStaticShape() || !vType.hasStaticShape() ||
+        !outType.hasStaticShape() || !scoresType.hasStaticShape())
+      return fail("the shapes are not static");
+    if (scoresType.getShape().take_front(2) != qShape.take_front(2) ||
+        vType.getShape().take_front(3) != qShape.take_front(3) ||
+        outType.getShape() != ArrayRef<int64_t>{qShape[0], qShape[1], qShape[2],
+                                                vType.getDimSize(3)})
+      return fail("q, k, v, the scores and the result do not split the "
+                  "batch into the same [batch, heads]");
     std::string why;
     FailureOr<ConstantTensor> values =
         evaluateConstantTensor(mask, maxMaskElements, why);
@@ -631,9 +703,27 @@ struct RaiseRecurrent : OpRewritePattern<scf::ForOp> {
               qType.getElementType() ||
           outType.getElementType() != qType.getElementType())
         return fail("q, k, v and the outputs are not all f32");
+      auto vType = cast<RankedTensorType>(v.getType());
+      Value state = loop.getInitArgs()[si];
+      auto stateType = cast<RankedTensorType>(state.getType());
+      ArrayRef<int64_t> qShape = qType.getShape();
+      if (!qType.hasStaticShape() || !vType.hasStaticShape() ||
+          !outType.hasStaticShape() || !stateType.hasStaticShape() ||
+          !stateType.getElementType().isF32() ||
+          vType.getShape().take_front(3) != qShape.take_front(3) ||
+          outType.getShape() != ArrayRef<int64_t>{qShape[0], qShape[1],
+                                                  qShape[2],
+                                                  vType.getDimSize(3)} ||
+          stateType.getShape() != ArrayRef<int64_t>{qShape[0], qShape[1],
+                                                    qShape[3],
+                                                    vType.getDimSize(3)})
+        return fail("q, k, v, the state and the outputs do not have the "
+                    "shapes of one retention");
       DenseFPElementsAttr gammas;
       if (!matchPattern(update->gamma, m_Constant(&gammas)))
         return fail("the decay is not a constant");
+      if (gammas.getNumElements() != qShape[1])
+        return fail("the decay does not have one value per head");
       SmallVector<float> logDecay;
       for (const APFloat &g : gammas.getValues<APFloat>()) {
         if (!(g.convertToDouble() >= 0.0))
@@ -648,7 +738,6 @@ struct RaiseRecurrent : OpRewritePattern<scf::ForOp> {
           rewriter, loc,
           DenseElementsAttr::get(ldType, ArrayRef<float>(logDecay)));
       Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-      Value state = loop.getInitArgs()[si];
       auto rec = RecurrentOp::create(rewriter, loc, outType, state.getType(), q,
                                      k, v, ld, Normalization::None,
                                      /*scale=*/nullptr, state, zero);

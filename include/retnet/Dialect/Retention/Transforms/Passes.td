@@ -92,11 +92,20 @@ def RetentionRaisePass : Pass<"retention-raise"> {
     over the constant decay): it is evaluated at compile time and raised
     when it is `gamma_h^(n-m)`, divided by `sqrt(sum_{i<=n} gamma_h^i)` or
     not, for one constant `gamma_h` per head; its log then becomes the
-    op's constant decay. Candidates that have the structure but not such
-    a mask (not causal, a decay varying across positions, values of
-    another form, a mask read from an argument or larger than
-    `max-mask-elements`) are left alone with a remark saying why. The mask
-    computation left dead is removed by the next canonicalisation.
+    op's constant decay. The evaluation follows MLIR's semantics exactly
+    where MLIR defines them (integers wrap at their width, `sitofp` of an
+    `i1` true is -1, every float op rounds to its own type, bodies read
+    their `outs` operands) and refuses what MLIR leaves undefined (poison,
+    the contents of `tensor.empty`, fastmath flags). The mask must match
+    within what computing it in its own element type may err (a few units
+    of that type's rounding, scaled by the exponent `|log gamma| (n - m)`
+    and, for the normalised mask, the row's length), not a fixed
+    tolerance. Candidates that have the structure but not such a mask (not
+    causal, a decay varying across positions, values of another form, a
+    mask read from an argument or larger than `max-mask-elements`) or
+    operands that split the batch into [batch, heads] differently are left
+    alone with a remark saying why. The mask computation left dead is
+    removed by the next canonicalisation.
 
     Also raises the recurrent form written as an `scf.for` over the
     positions `0..T` carrying the state and the outputs: one elementwise
