@@ -10,6 +10,7 @@
 #include "retnet/Codegen/GPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace retnet::gpu {
@@ -121,13 +122,41 @@ struct MatmulToTensorCores : OpRewritePattern<linalg::MatmulOp> {
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           // The fragments in W's type: W's values round-trip exactly, A's
           // are rounded. A (16 x 16, row-major): registers {row g, g + 8} x
-          // columns {t2, t2 + 8}, two values each.
-          SmallVector<Value> aElems;
+          // columns {t2, t2 + 8}, two values each: element 4 kc + 2 r + e.
+          SmallVector<Value> aValues;
           for (int64_t kc : {0, 8})
             for (int64_t r = 0; r < 2; ++r)
               for (int64_t e = 0; e < 2; ++e)
-                aElems.push_back(mma.toElem(load(
-                    a, row(r), mma.add(k0, mma.addc(mma.t2, kc + e)), M, K)));
+                aValues.push_back(load(
+                    a, row(r), mma.add(k0, mma.addc(mma.t2, kc + e)), M, K));
+          // For f16, each row of this step's A is scaled by the 2^-e_r that
+          // brings its largest value below 2^15 (agreed by the row's quad)
+          // and the accumulator by the same factor around the product, so
+          // that no activation f32 holds becomes infinite.
+          std::array<Value, 2> down, up;
+          if (mma.narrowRange()) {
+            for (int64_t r = 0; r < 2; ++r) {
+              Value largest = mma.zero;
+              for (int64_t kc = 0; kc < 2; ++kc)
+                for (int64_t e = 0; e < 2; ++e)
+                  largest = arith::MaximumFOp::create(
+                      b, loc, largest,
+                      math::AbsFOp::create(b, loc,
+                                           aValues[4 * kc + 2 * r + e]));
+              auto [scaleDown, scaleUp] =
+                  mma.rangeScales(mma.rangeExponent(mma.laneMax(largest, 3)));
+              down[r] = scaleDown;
+              up[r] = scaleUp;
+              for (int64_t kc = 0; kc < 2; ++kc)
+                for (int64_t e = 0; e < 2; ++e) {
+                  Value &x = aValues[4 * kc + 2 * r + e];
+                  x = arith::MulFOp::create(b, loc, x, down[r]);
+                }
+            }
+          }
+          SmallVector<Value> aElems;
+          for (Value x : aValues)
+            aElems.push_back(mma.toElem(x));
           // W^T (16 x 8, column-major: W's rows): column g, rows t2, t2 + 1
           // and t2 + 8, t2 + 9.
           SmallVector<Value> wElems;
@@ -136,8 +165,13 @@ struct MatmulToTensorCores : OpRewritePattern<linalg::MatmulOp> {
               wElems.push_back(mma.toElem(
                   load(w, mma.add(n0, mma.g),
                        mma.add(k0, mma.addc(mma.t2, kc + e)), N, K)));
-          Value d = mma.mma(mma.fragment(aElems, 4), mma.fragment(wElems, 2),
-                            mma.pack(carried));
+          Value acc = mma.pack(carried);
+          if (down[0])
+            acc = mma.scaleRows(acc, down);
+          Value d =
+              mma.mma(mma.fragment(aElems, 4), mma.fragment(wElems, 2), acc);
+          if (up[0])
+            d = mma.scaleRows(d, up);
           SmallVector<Value> next;
           mma.unpack(d, next);
           scf::YieldOp::create(b, loc, next);

@@ -541,14 +541,32 @@ public:
     return s;
   }
 
+  /// The decayed, scaled scores as the A fragment of a product, and, for
+  /// f16 operands, the power-of-two factors that keep them finite.
+  struct Scores {
+    Value fragment;
+    /// Per row r (g and g + 8): 2^-e_r to apply to an accumulator before a
+    /// product with `fragment` and 2^e_r after; null unless narrowRange().
+    std::array<Value, 2> down, up;
+    /// acc + P V for an accumulator of row-factor-free values.
+    Value product(WarpMma &w, Value bFrag, Value acc) const {
+      if (!down[0])
+        return w.mma(fragment, bFrag, acc);
+      return w.scaleRows(w.mma(fragment, bFrag, w.scaleRows(acc, down)), up);
+    }
+  };
+
   /// The A fragment of the decayed, scaled scores: element (r, e) of tile j
   /// is query row q0 + g + 8r against key k0 + 8j + t2 + e, multiplied by
   /// `scale` gamma^(row - key) and zero above the diagonal, rounded to the
   /// element type (the accumulator layout of two 16 x 8 tiles is the A
-  /// layout of a 16 x 16 tile).
-  Value decayedScores(std::array<Value, 2> s, Value q0, Value k0,
-                      double scale) {
-    SmallVector<Value> p;
+  /// layout of a 16 x 16 tile). For f16 each row is first multiplied by the
+  /// 2^-e_r that brings its largest value below 2^15 (e_r = 0 unless it is
+  /// larger), agreed by the row's four lanes, so that no score that f32
+  /// holds becomes infinite.
+  Scores decayedScores(std::array<Value, 2> s, Value q0, Value k0,
+                       double scale) {
+    SmallVector<Value> y;
     for (int64_t j = 0; j < 2; ++j)
       for (int64_t r = 0; r < 2; ++r)
         for (int64_t e = 0; e < 2; ++e) {
@@ -559,12 +577,34 @@ public:
           Value dist = arith::SelectOp::create(
               b, loc, causal, arith::SubIOp::create(b, loc, row, col),
               index(0));
-          Value y = arith::MulFOp::create(b, loc, at(s[j], r, e), decay(dist));
+          Value x = arith::MulFOp::create(b, loc, at(s[j], r, e), decay(dist));
           if (scale != 1.0)
-            y = arith::MulFOp::create(b, loc, y, f32(scale));
-          p.push_back(toElem(arith::SelectOp::create(b, loc, causal, y, zero)));
+            x = arith::MulFOp::create(b, loc, x, f32(scale));
+          y.push_back(arith::SelectOp::create(b, loc, causal, x, zero));
         }
-    return fragment(p, 4);
+    // y[4j + 2r + e] is row r.
+    Scores out;
+    if (narrowRange()) {
+      for (int64_t r = 0; r < 2; ++r) {
+        Value m = zero;
+        for (int64_t j = 0; j < 2; ++j)
+          for (int64_t e = 0; e < 2; ++e)
+            m = arith::MaximumFOp::create(
+                b, loc, m, math::AbsFOp::create(b, loc, y[4 * j + 2 * r + e]));
+        auto [down, up] = rangeScales(rangeExponent(laneMax(m, 3)));
+        out.down[r] = down;
+        out.up[r] = up;
+        for (int64_t j = 0; j < 2; ++j)
+          for (int64_t e = 0; e < 2; ++e)
+            y[4 * j + 2 * r + e] =
+                arith::MulFOp::create(b, loc, y[4 * j + 2 * r + e], down);
+      }
+    }
+    SmallVector<Value> p;
+    for (Value x : y)
+      p.push_back(toElem(x));
+    out.fragment = fragment(p, 4);
+    return out;
   }
 
   /// The B fragment of V[k0:+16, col] (rows past `rows` zero) for the 8
@@ -682,13 +722,14 @@ struct ParallelToTensorCores : KernelPattern<ParallelOp> {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(keys.getBody());
       Value k0 = w.mulc(keys.getInductionVar(), 16);
-      Value p = w.decayedScores(w.scores(q, k, q0, k0, Dk, T), q0, k0,
-                                op.getScaleOrOne());
+      WarpMma::Scores p = w.decayedScores(w.scores(q, k, q0, k0, Dk, T), q0, k0,
+                                          op.getScaleOrOne());
       SmallVector<Value> next;
       for (int64_t jv = 0; jv < Dv / 8; ++jv) {
         Value acc = w.pack(keys.getRegionIterArgs().slice(4 * jv, 4));
-        w.unpack(w.mma(p, w.valueFragment(v, k0, w.addc(w.g, 8 * jv), T), acc),
-                 next);
+        w.unpack(
+            p.product(w, w.valueFragment(v, k0, w.addc(w.g, 8 * jv), T), acc),
+            next);
       }
       scf::YieldOp::create(b, loc, next);
     }
@@ -855,6 +896,16 @@ struct ChunkwiseToTensorCores : KernelPattern<ChunkwiseOp> {
         return w.ldmatrix(tiles, {stage, row, col}, transpose);
       };
 
+      // For f16, the state enters the cross term as S 2^-e (one e for the
+      // warp: its largest |S| below 2^15), and the term is scaled by 2^e.
+      std::array<Value, 2> stateScales;
+      if (w.narrowRange()) {
+        Value m = w.zero;
+        for (Value x : s)
+          m = arith::MaximumFOp::create(b, loc, m,
+                                        math::AbsFOp::create(b, loc, x));
+        stateScales = w.rangeScales(w.rangeExponent(w.laneMax(m, 31)));
+      }
       // The scores Q K^T and the cross term (Q * xi) S, per k step.
       Value xi[2] = {w.decay(w.addc(w.g, 1)), w.decay(w.addc(w.g, 9))};
       std::array<Value, 2> o = {w.zeroAcc, w.zeroAcc}, scores = o;
@@ -874,20 +925,27 @@ struct ChunkwiseToTensorCores : KernelPattern<ChunkwiseOp> {
         int64_t j = kk / 8;
         for (int64_t jn = 0; jn < 2; ++jn) {
           auto st = [&](int64_t tile, int64_t e) {
-            return w.toElem(s[4 * tile + 2 * jn + e]);
+            Value x = s[4 * tile + 2 * jn + e];
+            if (stateScales[0])
+              x = arith::MulFOp::create(b, loc, x, stateScales[0]);
+            return w.toElem(x);
           };
           Value sFrag =
               w.fragment({st(j, 0), st(j, 1), st(j + 1, 0), st(j + 1, 1)}, 2);
           o[jn] = w.mma(qxi, sFrag, o[jn]);
         }
       }
+      if (stateScales[1])
+        for (Value &acc : o)
+          acc = w.scaleRows(acc, {stateScales[1], stateScales[1]});
       // The inner term (Q K^T * D) V: V's B fragments by ldmatrix.trans.
-      Value p = w.decayedScores(scores, n0, n0, /*scale=*/1.0);
+      WarpMma::Scores p = w.decayedScores(scores, n0, n0, /*scale=*/1.0);
       SmallVector<Value> vs = load(vS, rowA, colA, true);
       SmallVector<Value> oValues;
       for (int64_t jn = 0; jn < 2; ++jn)
-        w.unpack(w.mma(p, w.fragment(ArrayRef<Value>(vs).slice(4 * jn, 4), 2),
-                       o[jn]),
+        w.unpack(p.product(w,
+                           w.fragment(ArrayRef<Value>(vs).slice(4 * jn, 4), 2),
+                           o[jn]),
                  oValues);
       storeOutputRows(w, out, n0, T, oValues, col0,
                       op.getPosition() ? op.getPosition() : w.index(0),

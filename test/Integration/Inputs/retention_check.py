@@ -284,6 +284,10 @@ def main():
     ap.add_argument("--tile", metavar="B,H,E",
                     help="tile the op with transform.structured.tile_using_forall "
                          "before running")
+    ap.add_argument("--magnitude", metavar="NAME=X,...", default="",
+                    help="q, k, v or state (with --state) drawn from X * [1, 1.25) "
+                         "instead of the normal distribution: values at the edge "
+                         "of a type's range")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", required=True, help="scratch directory")
     a = ap.parse_args()
@@ -291,9 +295,17 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     rng = np.random.default_rng(a.seed)
     B, H, T, Dk, Dv = a.B, a.H, a.T, a.dk, a.dv
-    q_s, q = quantize(rng.standard_normal((B, H, T, Dk)) / np.sqrt(Dk), a.dtype)
-    k_s, k = quantize(rng.standard_normal((B, H, T, Dk)), a.dtype)
-    v_s, v = quantize(rng.standard_normal((B, H, T, Dv)), a.dtype)
+    magnitude = {kv.split("=")[0]: float(kv.split("=")[1])
+                 for kv in a.magnitude.split(",") if kv}
+
+    def draw(name, shape, std=1.0):
+        if name in magnitude:
+            return magnitude[name] * (1.0 + 0.25 * rng.random(shape))
+        return rng.standard_normal(shape) * std
+
+    q_s, q = quantize(draw("q", (B, H, T, Dk), 1 / np.sqrt(Dk)), a.dtype)
+    k_s, k = quantize(draw("k", (B, H, T, Dk)), a.dtype)
+    v_s, v = quantize(draw("v", (B, H, T, Dv)), a.dtype)
     if a.alias:
         assert Dk == Dv, "--alias needs dk == dv"
         k_s, k, v_s, v = q_s, q, q_s, q
@@ -302,7 +314,7 @@ def main():
     position = a.position if with_state else 0
     state0 = np.zeros((B, H, Dk, Dv))
     if a.state:
-        state0 = rng.standard_normal((B, H, Dk, Dv)).astype(np.float32).astype(np.float64)
+        state0 = draw("state", (B, H, Dk, Dv)).astype(np.float32).astype(np.float64)
     if a.alias == "qkvs":
         state0 = q
 

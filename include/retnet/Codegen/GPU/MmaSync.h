@@ -11,6 +11,7 @@
 #define RETNET_CODEGEN_GPU_MMASYNC_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -129,6 +130,65 @@ public:
   }
   mlir::Value pack(mlir::ValueRange four) {
     return mlir::vector::FromElementsOp::create(b, loc, accType, four);
+  }
+
+  // --- Keeping f32 values within the operand type's range ----------------
+  // f16 holds at most 65504: a product computed in f32 and rounded to f16
+  // as an operand may become infinite where the result is finite. Scaling
+  // by a power of two 2^-e before rounding, and the product's accumulator
+  // by 2^e after, changes no rounding (outside the subnormal ranges) and
+  // keeps every operand finite.
+
+  /// Whether f32 values may leave the operand type's range when rounded to
+  /// it (f16; bf16 has f32's exponent range).
+  bool narrowRange() const { return elem.isF16(); }
+
+  mlir::Value i32(int32_t x) {
+    return mlir::arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(x));
+  }
+  /// The largest of the f32 `x` over the lanes whose ids differ from this
+  /// lane's only in the bits of `mask` (3: the quad that holds one fragment
+  /// row; 31: the warp), by butterfly shuffles. NaN if any is NaN.
+  mlir::Value laneMax(mlir::Value x, unsigned mask) {
+    for (unsigned bit = 1; bit <= mask; bit <<= 1) {
+      if (!(mask & bit))
+        continue;
+      auto other = mlir::gpu::ShuffleOp::create(b, loc, x, i32(bit), i32(32),
+                                                mlir::gpu::ShuffleMode::XOR);
+      x = mlir::arith::MaximumFOp::create(b, loc, x, other.getShuffleResult());
+    }
+    return x;
+  }
+  /// For an f32 `maxAbs` >= 0, the i32 e >= 0 of the smallest 2^e with
+  /// maxAbs * 2^-e < 2^15 (0 below 2^15): every x with |x| <= maxAbs then
+  /// rounds to a finite f16 from x * 2^-e. maxAbs < 2^(B - 126) for its
+  /// biased exponent B, so e = max(B - 141, 0) (at most 114: inf and NaN
+  /// stay what they are).
+  mlir::Value rangeExponent(mlir::Value maxAbs) {
+    mlir::Value bits =
+        mlir::arith::BitcastOp::create(b, loc, b.getI32Type(), maxAbs);
+    mlir::Value biased = mlir::arith::ShRUIOp::create(b, loc, bits, i32(23));
+    return mlir::arith::MaxSIOp::create(
+        b, loc, mlir::arith::SubIOp::create(b, loc, biased, i32(141)), i32(0));
+  }
+  /// 2^e as an f32 for an i32 e in [-126, 127].
+  mlir::Value pow2(mlir::Value e) {
+    mlir::Value bits = mlir::arith::ShLIOp::create(
+        b, loc, mlir::arith::AddIOp::create(b, loc, e, i32(127)), i32(23));
+    return mlir::arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
+  }
+  /// {2^-e, 2^e} for the i32 e of rangeExponent.
+  std::array<mlir::Value, 2> rangeScales(mlir::Value e) {
+    return {pow2(mlir::arith::SubIOp::create(b, loc, i32(0), e)), pow2(e)};
+  }
+  /// `acc` with the elements of row g + 8r multiplied by factors[r].
+  mlir::Value scaleRows(mlir::Value acc, std::array<mlir::Value, 2> factors) {
+    llvm::SmallVector<mlir::Value> out;
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t e = 0; e < 2; ++e)
+        out.push_back(
+            mlir::arith::MulFOp::create(b, loc, at(acc, r, e), factors[r]));
+    return pack(out);
   }
 
   mlir::OpBuilder &b;

@@ -104,13 +104,17 @@ def GpuMatmulToTensorCoresPass : Pass<"retnet-gpu-matmul-to-tensor-cores"> {
     per 16 x 8 tile of C, walking K in steps of 16 on mma.sync m16n8k16
     with f32 accumulators, A rounded to W's type in registers (a
     numerical change: the product of 16-bit weights by f32 activations
-    becomes one of 16-bit operands), fragments loaded from global memory
-    per the PTX ISA tables; rows, columns and steps past M, N and K read as
-    zero and are not stored. Other products are left to the SIMT path.
+    becomes one of 16-bit operands; for f16, each row of a step of A is
+    first scaled by the power of two that keeps it below 2^15, and the
+    accumulator by the same factor around the product, so no activation
+    becomes infinite), fragments loaded from global memory per the PTX ISA
+    tables; rows, columns and steps past M, N and K read as zero and are
+    not stored. Other products are left to the SIMT path.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
-    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::NVVM::NVVMDialect", "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];
