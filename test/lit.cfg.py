@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import platform
 import subprocess
 
 import lit.formats
@@ -73,21 +74,29 @@ aot_cc = config.c_compiler
 if config.retnet_sanitize.upper() in ("ON", "1", "TRUE", "YES"):
     aot_cc += " -fsanitize=address,undefined -fno-sanitize=vptr"
 config.substitutions.append(("%aot_cc", aot_cc))
-# An x86 feature of the artifacts' load-time check that this CPU lacks
-# (LLVM's name; /proc/cpuinfo's in the pair): sse4a is AMD's only,
-# avx512fp16 Intel's only, so one of them is missing on any x86 host.
+# An x86 feature of the artifacts' load-time check that this CPU lacks and
+# whose implied features it has, so that the load names it (LLVM's name;
+# /proc/cpuinfo's in the pair): sse4a is AMD's only, avx512f is missing on
+# CPUs without AVX-512, avx512fp16 is Intel's only, so one of them is
+# missing on any x86 host.
 try:
     with open("/proc/cpuinfo") as f:
         cpu_flags = next((line.split(":", 1)[1].split() for line in f
                           if line.startswith("flags")), [])
 except OSError:
     cpu_flags = []
-for llvm_name, cpuinfo_name in (("sse4a", "sse4a"),
+for llvm_name, cpuinfo_name in (("sse4a", "sse4a"), ("avx512f", "avx512f"),
                                 ("avx512fp16", "avx512_fp16")):
     if cpu_flags and cpuinfo_name not in cpu_flags:
         config.available_features.add("missing-cpu-feature")
         config.substitutions.append(("%missing_cpu_feature", llvm_name))
         break
+if platform.machine() in ("x86_64", "AMD64"):
+    config.available_features.add("x86")
+# A CPU with APX or AVX10 (kernel flags apx*, avx10*), which runs artifacts
+# that use them.
+if any(f.startswith(("apx", "avx10")) for f in cpu_flags):
+    config.available_features.add("x86-apx-or-avx10")
 # AVX512-BF16 dot products (retnet-compile --bf16-products dot).
 if "avx512_bf16" in cpu_flags:
     config.available_features.add("avx512bf16")

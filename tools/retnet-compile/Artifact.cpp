@@ -16,6 +16,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -29,6 +31,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <array>
 #include <cstring>
@@ -74,7 +77,8 @@ private:
 /// The CPU an artifact's code is compiled for.
 struct CodeTarget {
   orc::JITTargetMachineBuilder machine;
-  /// The features of RETNET_AOT_X86_FEATURES it has, comma-separated.
+  /// The x86 features CPUID tells that its code may use, comma-separated
+  /// (what the runtime checks at load).
   std::string checkedFeatures;
   /// The fused pipeline's register blocks for it (one packing for every
   /// entry).
@@ -123,13 +127,28 @@ Expected<CodeTarget> codeTarget(StringRef cpu, ArrayRef<std::string> features) {
       triple, machine->getCPU(), machine->getFeatures().getString()));
   CodeTarget result{std::move(*machine), "", {0, 0}};
   if (triple.isX86()) {
-#define RETNET_NAME(NAME, ...)                                                 \
-  if (chosen->checkFeatures("+" NAME))                                         \
-    result.checkedFeatures += std::string(",") + NAME;
+    // Every feature of the target that CPUID tells (the keys of the host
+    // feature map; the others tune code generation) is recorded, for the
+    // runtime to check at load; one its tables do not hold is refused here
+    // rather than left to an illegal instruction.
+    StringSet<> checkable;
+#define RETNET_NAME(NAME, ...) checkable.insert(NAME);
     RETNET_AOT_X86_FEATURES(RETNET_NAME)
+    RETNET_AOT_X86_VERSIONED_FEATURES(RETNET_NAME)
 #undef RETNET_NAME
-    if (!result.checkedFeatures.empty())
-      result.checkedFeatures.erase(0, 1);
+    StringMap<bool> detectable = sys::getHostCPUFeatures();
+    SmallVector<StringRef> used;
+    for (const SubtargetFeatureKV &kv : known->getAllProcessorFeatures())
+      if (detectable.contains(kv.Key) &&
+          chosen->checkFeatures(("+" + Twine(kv.Key)).str()))
+        used.push_back(kv.Key);
+    for (StringRef f : used)
+      if (!checkable.contains(f))
+        return error("the code for this CPU would use the x86 feature '" + f +
+                     "', which an artifact's runtime cannot check at load; "
+                     "build with --mattr=-" +
+                     f);
+    result.checkedFeatures = llvm::join(used, ",");
   }
   // The entries share the packed weights of one file.
   result.registers = cpu::sharedPanelRegisterBlockFor(

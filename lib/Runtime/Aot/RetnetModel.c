@@ -312,19 +312,49 @@ static unsigned os_register_state(void) {
   return xcr0;
 }
 
-/* Whether this CPU, whose OS saves the register state `xcr0`, provides the
- * x86 feature `name` (of RETNET_AOT_X86_FEATURES); -1 when the table does
- * not know it. */
-static int cpu_has(const char *name, size_t length, unsigned xcr0) {
-  const unsigned states[3] = {0, 0x6, 0xe6};
+/* Bit `bit` of register `reg` (0-3: EAX-EDX) of CPUID leaf `leaf`, subleaf
+ * `sub`; 0 where the CPU has no such leaf (or, for leaf 7, no such subleaf:
+ * some CPUs return stale values past the largest, which subleaf 0's EAX
+ * reports). */
+static int cpuid_bit(unsigned leaf, unsigned sub, int reg, int bit) {
   unsigned regs[4];
+  if (leaf == 7 && sub > 0 &&
+      (!__get_cpuid_count(7, 0, &regs[0], &regs[1], &regs[2], &regs[3]) ||
+       regs[0] < sub))
+    return 0;
+  return __get_cpuid_count(leaf, sub, &regs[0], &regs[1], &regs[2], &regs[3]) &&
+         (regs[reg] >> bit & 1);
+}
+
+/* The AVX10 version (0 without AVX10). */
+static unsigned avx10_version(void) {
+  unsigned regs[4];
+  if (!cpuid_bit(7, 1, 3, 19) ||
+      !__get_cpuid_count(0x24, 0, &regs[0], &regs[1], &regs[2], &regs[3]))
+    return 0;
+  return regs[1] & 0xff;
+}
+
+/* Whether this CPU, whose OS saves the register state `xcr0`, provides the
+ * x86 feature `name` (of RETNET_AOT_X86_FEATURES or
+ * RETNET_AOT_X86_VERSIONED_FEATURES); -1 when the tables do not know it. */
+static int cpu_has(const char *name, size_t length, unsigned xcr0) {
+  /* The XCR0 bits of each state: none, AVX, AVX-512, AMX, APX. */
+  const unsigned states[5] = {0, 0x6, 0xe6, 0x60000, 0x80000};
+#define RETNET_IS(NAME)                                                        \
+  (length == sizeof(NAME) - 1 && strncmp(name, NAME, length) == 0)
 #define RETNET_CHECK(NAME, LEAF, SUB, REG, BIT, STATE)                         \
-  if (length == sizeof(NAME) - 1 && strncmp(name, NAME, length) == 0)          \
-    return __get_cpuid_count(LEAF, SUB, &regs[0], &regs[1], &regs[2],          \
-                             &regs[3]) &&                                      \
-           (regs[REG] >> BIT & 1) && (xcr0 & states[STATE]) == states[STATE];
+  if (RETNET_IS(NAME))                                                         \
+    return cpuid_bit(LEAF, SUB, REG, BIT) &&                                   \
+           (xcr0 & states[STATE]) == states[STATE];
   RETNET_AOT_X86_FEATURES(RETNET_CHECK)
 #undef RETNET_CHECK
+#define RETNET_CHECK_VERSION(NAME, VERSION)                                    \
+  if (RETNET_IS(NAME))                                                         \
+    return avx10_version() >= VERSION && (xcr0 & states[2]) == states[2];
+  RETNET_AOT_X86_VERSIONED_FEATURES(RETNET_CHECK_VERSION)
+#undef RETNET_CHECK_VERSION
+#undef RETNET_IS
   return -1;
 }
 #else
