@@ -23,6 +23,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
+#include <deque>
 
 using namespace mlir;
 using namespace retnet::retention::detail;
@@ -617,9 +618,12 @@ FailureOr<SmallVector<int64_t>> simpleMap(AffineMap map,
 const char *kReadsEmpty = "it reads the contents of a tensor.empty, which are "
                           "undefined";
 
+/// A linalg.generic of `inputs` into `init`, of at most `maxIterations`
+/// iterations.
 FailureOr<Tensor> evalGeneric(linalg::GenericOp op,
                               ArrayRef<const Tensor *> inputs,
-                              const Tensor &init, std::string &why) {
+                              const Tensor &init, int64_t maxIterations,
+                              std::string &why) {
   FailureOr<BodyProgram> body = BodyProgram::compile(*op.getBlock(), why);
   if (failed(body))
     return failure();
@@ -627,6 +631,15 @@ FailureOr<Tensor> evalGeneric(linalg::GenericOp op,
   if (llvm::any_of(ranges, ShapedType::isDynamic)) {
     why = "a linalg.generic has dynamic loop ranges";
     return failure();
+  }
+  int64_t iterations = 1;
+  for (int64_t r : ranges) {
+    if (r > 0 && iterations > maxIterations / r) {
+      why = "a linalg.generic runs more than " + std::to_string(maxIterations) +
+            " iterations";
+      return failure();
+    }
+    iterations *= r;
   }
   bool readsInit = !op.getBlock()->getArgument(inputs.size()).use_empty();
   if ((readsInit && !init.defined) ||
@@ -737,8 +750,8 @@ FailureOr<Tensor> evalConstant(Attribute attr, ShapedType type,
     return t;
   }
   auto copy = [&](auto ref, auto convert) -> FailureOr<Tensor> {
-    if (!ref) {
-      why = "a dense_resource constant has no data";
+    if (!ref || int64_t(ref->size()) != type.getNumElements()) {
+      why = "a dense_resource constant does not hold its type's elements";
       return failure();
     }
     for (auto x : *ref)
@@ -764,7 +777,7 @@ FailureOr<Tensor> evalConstant(Attribute attr, ShapedType type,
 
 /// The value `op` computes from the values of its operands.
 FailureOr<Tensor> evalOp(Operation *op, llvm::DenseMap<Value, Tensor> &known,
-                         std::string &why) {
+                         int64_t maxElements, std::string &why) {
   auto type = cast<ShapedType>(op->getResult(0).getType());
   SmallVector<int64_t> shape(type.getShape());
   return llvm::TypeSwitch<Operation *, FailureOr<Tensor>>(op)
@@ -817,11 +830,27 @@ FailureOr<Tensor> evalOp(Operation *op, llvm::DenseMap<Value, Tensor> &known,
                           known.at(reduce.getInits()[0]), why);
       })
       .Case([&](linalg::GenericOp generic) -> FailureOr<Tensor> {
+        // Scalar inputs as rank-0 tensors: constants only.
+        std::deque<Tensor> scalars;
         SmallVector<const Tensor *> inputs;
-        for (Value in : generic.getInputs())
-          inputs.push_back(&known.at(in));
+        for (Value in : generic.getInputs()) {
+          if (isa<ShapedType>(in.getType())) {
+            inputs.push_back(&known.at(in));
+            continue;
+          }
+          Attribute attr;
+          std::optional<ScalarType> t = ScalarType::of(in.getType());
+          std::optional<Scalar> c;
+          if (t && matchPattern(in, m_Constant(&attr)))
+            c = scalarOf(attr, *t);
+          if (!c)
+            return (why = "a linalg.generic reads a scalar that is not a "
+                          "constant",
+                    failure());
+          inputs.push_back(&scalars.emplace_back(Tensor{{}, {*c}}));
+        }
         return evalGeneric(generic, inputs, known.at(generic.getOutputs()[0]),
-                           why);
+                           maxElements, why);
       })
       .Default([&](Operation *) -> FailureOr<Tensor> {
         why = "it is computed by " + nameOf(op);
@@ -900,7 +929,7 @@ FailureOr<ConstantTensor> retnet::retention::detail::evaluateConstantTensor(
 
   llvm::DenseMap<Value, Tensor> known;
   for (Operation *op : order) {
-    FailureOr<Tensor> result = evalOp(op, known, why);
+    FailureOr<Tensor> result = evalOp(op, known, maxElements, why);
     if (failed(result))
       return failure();
     known[op->getResult(0)] = std::move(*result);

@@ -44,7 +44,9 @@ struct ConstantTensor {
 /// arith and math ops on those float types, signless integers up to 64 bits
 /// and index. Fails, saying why in `why`, on anything else, on dynamic
 /// shapes, on results MLIR leaves undefined, and when a tensor of the
-/// computation has more than `maxElements` elements.
+/// computation has more than `maxElements` elements or a linalg.generic
+/// more than that many iterations. Scalar inputs of a linalg.generic must
+/// be constants.
 llvm::FailureOr<ConstantTensor> evaluateConstantTensor(mlir::Value value,
                                                        int64_t maxElements,
                                                        std::string &why);

@@ -336,19 +336,22 @@ FailureOr<DecayMask> readDecayMask(const ConstantTensor &mask,
            std::to_string(m) + "]";
   };
   // The tolerances are what computing the mask in its own element type may
-  // err, with u its unit roundoff. exp(ld (n - m)) errs by |ld| (n - m) u
-  // from the rounded exponent and a few u from exp itself (kOps u covers
-  // exp, pow, the division by the normaliser and its sqrt); the sum of
-  // n + 1 terms under the normaliser of row n by (n + 1) u, amplified by
-  // 1 + |ld| through the decay estimated from the mask. Comparing two
-  // entries (a ratio) doubles each term. Entries below the smallest normal
-  // value have lost precision to underflow: ratios skip them, and values
-  // are compared with that much absolute slack.
+  // err, with u its unit roundoff. An entry exp(ld (n - m)) errs by
+  // |ld| (n - m) u from the rounded exponent and a few u from the ops
+  // (kOps u: exp or pow, a product, the division by the normaliser and its
+  // sqrt); the normaliser of row n by (n + 1) u more (the sum of n + 1
+  // terms), amplified by 1 + |ld| through the decay estimated from the
+  // mask. A ratio of two entries adds both entries' errors; a value
+  // compared with the expected one adds the estimated decay's error, of
+  // the same size as the entry's. Entries below the smallest normal value
+  // have lost precision to underflow: ratios skip them, and values are
+  // compared with a few subnormal units of absolute slack.
   const llvm::fltSemantics &sem =
       cast<FloatType>(mask.elementType).getFloatSemantics();
   const double u = std::ldexp(1.0, -int(APFloat::semanticsPrecision(sem)));
   const double tiny = APFloat::getSmallestNormalized(sem).convertToDouble();
-  constexpr double kOps = 8.0;
+  const double slack = 4.0 * APFloat::getSmallest(sem).convertToDouble();
+  constexpr double kOps = 4.0;
   DecayMask result;
   // Row 0 holds 1 either way; row 1 tells 1 / sqrt(1 + gamma) from 1.
   result.normalized = seq > 1 && std::fabs(at(0, 1, 1) - 1.0) > kOps * u;
@@ -368,11 +371,13 @@ FailureOr<DecayMask> readDecayMask(const ConstantTensor &mask,
         --n;
       gamma = std::pow(at(h, n, 0) / at(h, n, n), 1.0 / double(n));
     }
+    // |log gamma|, 0 for gamma = 0: entries off the diagonal are then 0
+    // (within the absolute slack) and the normaliser is 1.
     double ld = std::fabs(std::log(gamma));
-    // |ld| d u for a distance d (0 for d = 0, also for gamma = 0).
-    auto exponentError = [&](int64_t d) {
-      return d ? ld * double(d) * u : 0.0;
-    };
+    if (!std::isfinite(ld))
+      ld = 0.0;
+    // |ld| d u for a distance d.
+    auto exponentError = [&](int64_t d) { return ld * double(d) * u; };
     auto normal = [&](double x) { return x >= tiny; };
     if (seq > 1) {
       // Each row geometric along m: gamma^(n-m) times one factor.
@@ -418,9 +423,9 @@ FailureOr<DecayMask> readDecayMask(const ConstantTensor &mask,
           result.normalized ? double(n + 1) * (1.0 + ld) * u : 0.0;
       for (int64_t m = 0; m <= n; ++m) {
         double expected = std::pow(gamma, double(n - m)) * norm;
-        double tol = 2.0 * exponentError(n - m) + normError + 4.0 * kOps * u;
+        double tol = 2.0 * (exponentError(n - m) + kOps * u) + normError;
         double got = at(h, n, m);
-        if (!(std::fabs(got - expected) <= tol * expected + tiny)) {
+        if (!(std::fabs(got - expected) <= tol * expected + slack)) {
           why = "the mask is not gamma^(n-m)" +
                 std::string(result.normalized ? " / sqrt(row sum)" : "") +
                 " for one gamma per head: entry " + where(h, n, m) + " is " +

@@ -569,3 +569,232 @@ func.func @abs_of_outs(%q: tensor<1x1x4x4xf32>, %k: tensor<1x1x4x4xf32>, %v: ten
   %oe = tensor.expand_shape %o [[0, 1], [2], [3]] output_shape [1, 1, 4, 4] : tensor<1x4x4xf32> into tensor<1x1x4x4xf32>
   return %oe : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// The decay as a scalar input of the mask's generic: evaluated as a
+// constant (it was read out of bounds, as a tensor).
+// CHECK-LABEL: func.func @scalar_input
+// CHECK: retention.parallel
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#head = affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>
+#row = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
+#m3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#s3 = affine_map<(d0, d1, d2) -> ()>
+#r3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @scalar_input(%q: tensor<1x1x4x4xf32>, %k: tensor<1x1x4x4xf32>, %v: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ldc = arith.constant -2.44170427E-4 : f32
+  %e = tensor.empty() : tensor<1x4x4xf32>
+  %mask = linalg.generic {indexing_maps = [#s3, #m3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ldc : f32) outs(%e : tensor<1x4x4xf32>) {
+  ^bb0(%ld: f32, %out: f32):
+    %n = linalg.index 1 : index
+    %m = linalg.index 2 : index
+    %causal = arith.cmpi uge, %n, %m : index
+    %d = arith.subi %n, %m : index
+    %di = arith.index_cast %d : index to i64
+    %df = arith.sitofp %di : i64 to f32
+    %x = arith.mulf %df, %ld : f32
+    %g = math.exp %x : f32
+    %y = arith.select %causal, %g, %zero : f32
+    linalg.yield %y : f32
+  } -> tensor<1x4x4xf32>
+  %kt0 = tensor.empty() : tensor<1x1x4x4xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x1x4x4xf32>) outs(%kt0 : tensor<1x1x4x4xf32>) permutation = [0, 1, 3, 2]
+  %qc = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %ktc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %s0 = tensor.empty() : tensor<1x4x4xf32>
+  %s1 = linalg.fill ins(%zero : f32) outs(%s0 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %s = linalg.batch_matmul ins(%qc, %ktc : tensor<1x4x4xf32>, tensor<1x4x4xf32>) outs(%s1 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %se = tensor.expand_shape %s [[0, 1], [2], [3]] output_shape [1, 1, 4, 4] : tensor<1x4x4xf32> into tensor<1x1x4x4xf32>
+  %w0 = tensor.empty() : tensor<1x1x4x4xf32>
+  %w = linalg.generic {indexing_maps = [#id, #head, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%se, %mask : tensor<1x1x4x4xf32>, tensor<1x4x4xf32>) outs(%w0 : tensor<1x1x4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %y = arith.mulf %a, %b : f32
+    linalg.yield %y : f32
+  } -> tensor<1x1x4x4xf32>
+  %pc = tensor.collapse_shape %w [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %vc = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %o0 = tensor.empty() : tensor<1x4x4xf32>
+  %o1 = linalg.fill ins(%zero : f32) outs(%o0 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %o = linalg.batch_matmul ins(%pc, %vc : tensor<1x4x4xf32>, tensor<1x4x4xf32>) outs(%o1 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %oe = tensor.expand_shape %o [[0, 1], [2], [3]] output_shape [1, 1, 4, 4] : tensor<1x4x4xf32> into tensor<1x1x4x4xf32>
+  return %oe : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// The decay read from element 1 of a tensor<2xf32> whose dense_resource blob
+// holds one value: not evaluated (it was read past the blob's end).
+// CHECK-LABEL: func.func @short_blob
+// CHECK: linalg.batch_matmul
+// CHECK-NOT: retention.parallel
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#head = affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>
+#row = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
+#m3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#e3 = affine_map<(d0, d1, d2) -> (1)>
+#r3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @short_blob(%q: tensor<1x1x4x4xf32>, %k: tensor<1x1x4x4xf32>, %v: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %lds = arith.constant dense_resource<short_blob> : tensor<2xf32>
+  %e = tensor.empty() : tensor<1x4x4xf32>
+  %mask = linalg.generic {indexing_maps = [#e3, #m3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%lds : tensor<2xf32>) outs(%e : tensor<1x4x4xf32>) {
+  ^bb0(%ld: f32, %out: f32):
+    %n = linalg.index 1 : index
+    %m = linalg.index 2 : index
+    %causal = arith.cmpi uge, %n, %m : index
+    %d = arith.subi %n, %m : index
+    %di = arith.index_cast %d : index to i64
+    %df = arith.sitofp %di : i64 to f32
+    %x = arith.mulf %df, %ld : f32
+    %g = math.exp %x : f32
+    %y = arith.select %causal, %g, %zero : f32
+    linalg.yield %y : f32
+  } -> tensor<1x4x4xf32>
+  %kt0 = tensor.empty() : tensor<1x1x4x4xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x1x4x4xf32>) outs(%kt0 : tensor<1x1x4x4xf32>) permutation = [0, 1, 3, 2]
+  %qc = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %ktc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %s0 = tensor.empty() : tensor<1x4x4xf32>
+  %s1 = linalg.fill ins(%zero : f32) outs(%s0 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %s = linalg.batch_matmul ins(%qc, %ktc : tensor<1x4x4xf32>, tensor<1x4x4xf32>) outs(%s1 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %se = tensor.expand_shape %s [[0, 1], [2], [3]] output_shape [1, 1, 4, 4] : tensor<1x4x4xf32> into tensor<1x1x4x4xf32>
+  %w0 = tensor.empty() : tensor<1x1x4x4xf32>
+  %w = linalg.generic {indexing_maps = [#id, #head, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%se, %mask : tensor<1x1x4x4xf32>, tensor<1x4x4xf32>) outs(%w0 : tensor<1x1x4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %y = arith.mulf %a, %b : f32
+    linalg.yield %y : f32
+  } -> tensor<1x1x4x4xf32>
+  %pc = tensor.collapse_shape %w [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %vc = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %o0 = tensor.empty() : tensor<1x4x4xf32>
+  %o1 = linalg.fill ins(%zero : f32) outs(%o0 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %o = linalg.batch_matmul ins(%pc, %vc : tensor<1x4x4xf32>, tensor<1x4x4xf32>) outs(%o1 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  // expected-remark @+1 {{not raised to retention.parallel: the mask is not computed from constants: a dense_resource constant does not hold its type's elements}}
+  %oe = tensor.expand_shape %o [[0, 1], [2], [3]] output_shape [1, 1, 4, 4] : tensor<1x4x4xf32> into tensor<1x1x4x4xf32>
+  return %oe : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// gamma = 0: the identity mask, raised with log(gamma) = -inf (its tolerance
+// was NaN).
+// CHECK-LABEL: func.func @gamma_zero
+// CHECK: arith.constant dense<0xFF800000> : tensor<1xf32>
+// CHECK: retention.parallel
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#head = affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>
+#row = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
+#m3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#r3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @gamma_zero(%q: tensor<1x1x4x4xf32>, %k: tensor<1x1x4x4xf32>, %v: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ld = arith.constant -2.44170427E-4 : f32
+  %e = tensor.empty() : tensor<1x4x4xf32>
+  %mask = linalg.generic {indexing_maps = [#m3], iterator_types = ["parallel", "parallel", "parallel"]} outs(%e : tensor<1x4x4xf32>) {
+  ^bb0(%out: f32):
+    %n = linalg.index 1 : index
+    %m = linalg.index 2 : index
+    %causal = arith.cmpi uge, %n, %m : index
+    %one = arith.constant 1.0 : f32
+    %diag = arith.cmpi eq, %n, %m : index
+    %y = arith.select %diag, %one, %zero : f32
+    linalg.yield %y : f32
+  } -> tensor<1x4x4xf32>
+  %kt0 = tensor.empty() : tensor<1x1x4x4xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x1x4x4xf32>) outs(%kt0 : tensor<1x1x4x4xf32>) permutation = [0, 1, 3, 2]
+  %qc = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %ktc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %s0 = tensor.empty() : tensor<1x4x4xf32>
+  %s1 = linalg.fill ins(%zero : f32) outs(%s0 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %s = linalg.batch_matmul ins(%qc, %ktc : tensor<1x4x4xf32>, tensor<1x4x4xf32>) outs(%s1 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %se = tensor.expand_shape %s [[0, 1], [2], [3]] output_shape [1, 1, 4, 4] : tensor<1x4x4xf32> into tensor<1x1x4x4xf32>
+  %w0 = tensor.empty() : tensor<1x1x4x4xf32>
+  %w = linalg.generic {indexing_maps = [#id, #head, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%se, %mask : tensor<1x1x4x4xf32>, tensor<1x4x4xf32>) outs(%w0 : tensor<1x1x4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %y = arith.mulf %a, %b : f32
+    linalg.yield %y : f32
+  } -> tensor<1x1x4x4xf32>
+  %pc = tensor.collapse_shape %w [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %vc = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %o0 = tensor.empty() : tensor<1x4x4xf32>
+  %o1 = linalg.fill ins(%zero : f32) outs(%o0 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %o = linalg.batch_matmul ins(%pc, %vc : tensor<1x4x4xf32>, tensor<1x4x4xf32>) outs(%o1 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %oe = tensor.expand_shape %o [[0, 1], [2], [3]] output_shape [1, 1, 4, 4] : tensor<1x4x4xf32> into tensor<1x1x4x4xf32>
+  return %oe : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// One entry, [0, 3, 3], 20 u of f32 off (1 + 20 * 2^-24); gamma = 0.9. The
+// constant part of the tolerance for a ratio of entries was 32 u; it is
+// 16 u now (4 u per entry).
+// CHECK-LABEL: func.func @one_entry_off
+// CHECK: linalg.batch_matmul
+// CHECK-NOT: retention.parallel
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#head = affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>
+#row = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
+#m3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#r3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @one_entry_off(%q: tensor<1x1x4x4xf32>, %k: tensor<1x1x4x4xf32>, %v: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ld = arith.constant -0.105360515 : f32
+  %e = tensor.empty() : tensor<1x4x4xf32>
+  %mask = linalg.generic {indexing_maps = [#m3], iterator_types = ["parallel", "parallel", "parallel"]} outs(%e : tensor<1x4x4xf32>) {
+  ^bb0(%out: f32):
+    %n = linalg.index 1 : index
+    %m = linalg.index 2 : index
+    %causal = arith.cmpi uge, %n, %m : index
+    %d = arith.subi %n, %m : index
+    %di = arith.index_cast %d : index to i64
+    %df = arith.sitofp %di : i64 to f32
+    %x = arith.mulf %df, %ld : f32
+    %g = math.exp %x : f32
+    %corner = arith.constant 3 : index
+    %last = arith.cmpi eq, %n, %corner : index
+    %first = arith.cmpi eq, %m, %n : index
+    %both = arith.andi %last, %first : i1
+    %f = arith.constant 1.00000119 : f32
+    %one = arith.constant 1.0 : f32
+    %kf = arith.select %both, %f, %one : f32
+    %gk = arith.mulf %g, %kf : f32
+    %y = arith.select %causal, %gk, %zero : f32
+    linalg.yield %y : f32
+  } -> tensor<1x4x4xf32>
+  %kt0 = tensor.empty() : tensor<1x1x4x4xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x1x4x4xf32>) outs(%kt0 : tensor<1x1x4x4xf32>) permutation = [0, 1, 3, 2]
+  %qc = tensor.collapse_shape %q [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %ktc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %s0 = tensor.empty() : tensor<1x4x4xf32>
+  %s1 = linalg.fill ins(%zero : f32) outs(%s0 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %s = linalg.batch_matmul ins(%qc, %ktc : tensor<1x4x4xf32>, tensor<1x4x4xf32>) outs(%s1 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %se = tensor.expand_shape %s [[0, 1], [2], [3]] output_shape [1, 1, 4, 4] : tensor<1x4x4xf32> into tensor<1x1x4x4xf32>
+  %w0 = tensor.empty() : tensor<1x1x4x4xf32>
+  %w = linalg.generic {indexing_maps = [#id, #head, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%se, %mask : tensor<1x1x4x4xf32>, tensor<1x4x4xf32>) outs(%w0 : tensor<1x1x4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %y = arith.mulf %a, %b : f32
+    linalg.yield %y : f32
+  } -> tensor<1x1x4x4xf32>
+  %pc = tensor.collapse_shape %w [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %vc = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<1x1x4x4xf32> into tensor<1x4x4xf32>
+  %o0 = tensor.empty() : tensor<1x4x4xf32>
+  %o1 = linalg.fill ins(%zero : f32) outs(%o0 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  %o = linalg.batch_matmul ins(%pc, %vc : tensor<1x4x4xf32>, tensor<1x4x4xf32>) outs(%o1 : tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  // expected-remark @+1 {{not raised to retention.parallel: the mask is not gamma^(n-m) times a row factor: in row 3 of head 0}}
+  %oe = tensor.expand_shape %o [[0, 1], [2], [3]] output_shape [1, 1, 4, 4] : tensor<1x4x4xf32> into tensor<1x1x4x4xf32>
+  return %oe : tensor<1x1x4x4xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      short_blob: "0x04000000EC0A02BD"
+    }
+  }
+#-}
