@@ -461,16 +461,21 @@ OwningOpRef<ModuleOp> GraphBuilder::build() {
   if (c.layernormEmbedding)
     x = rmsNorm(x, d, embedNorm, dims({1}));
 
-  // Rotary tables at absolute positions pos + n, computed in f64.
+  // Rotary tables at absolute positions pos + n, computed in f64 (the
+  // position read unsigned and added there, as the retention ops do).
   auto table = [&](bool cosine) {
     return generic(
         {{angle, {b.getAffineDimExpr(1) * 2}}},
         {empty({T, dk / 2}), dims({0, 1})}, {kPar, kPar},
         [&](OpBuilder &nb, ValueRange a) -> Value {
-          Value n = linalg::IndexOp::create(nb, loc, 0);
-          Value p = arith::AddIOp::create(nb, loc, pos, n);
-          Value p64 = arith::IndexCastOp::create(nb, loc, nb.getI64Type(), p);
-          Value pf = arith::SIToFPOp::create(nb, loc, nb.getF64Type(), p64);
+          auto unsignedToF64 = [&](Value index) -> Value {
+            return arith::UIToFPOp::create(
+                nb, loc, nb.getF64Type(),
+                arith::IndexCastUIOp::create(nb, loc, nb.getI64Type(), index));
+          };
+          Value pf = arith::AddFOp::create(
+              nb, loc, unsignedToF64(pos),
+              unsignedToF64(linalg::IndexOp::create(nb, loc, 0)));
           Value af = arith::ExtFOp::create(nb, loc, nb.getF64Type(), a[0]);
           Value th = arith::MulFOp::create(nb, loc, pf, af);
           Value tr = cosine ? math::CosOp::create(nb, loc, th).getResult()
