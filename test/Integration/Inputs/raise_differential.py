@@ -12,8 +12,10 @@ and indexing maps. For every mutant that is valid IR:
     made);
   - if it raised something, the raised and the unraised program run through
     retnet-run on the same random inputs and must give the same numbers
-    (within 1e-5 of the largest output; NaN and inf where the other has
-    them), else the pass must have left the program alone.
+    (within 1e-4 of the largest output; NaN and inf where the other has
+    them), else the pass must have left the program alone. Rounding alone
+    reaches 1e-5 where a row divisor's clamp lets a row sum near zero
+    amplify it; every wrong raising found so far was 3e-4 or more.
 
 Ends with one line of counts and exits non-zero on any failure, keeping the
 failing mutants in --work for inspection.
@@ -355,7 +357,7 @@ def signature(text):
 
 
 def outputs_agree(a, b):
-    """Same NaN/inf pattern and finite values within 1e-5 of the largest."""
+    """Same NaN/inf pattern and finite values within 1e-4 of the largest."""
     if a.shape != b.shape:
         return False, "shapes %s and %s" % (a.shape, b.shape)
     fa, fb = np.isfinite(a), np.isfinite(b)
@@ -365,7 +367,7 @@ def outputs_agree(a, b):
         return True, "all non-finite alike"
     peak = max(np.abs(a[fa]).max(), np.abs(b[fb]).max())
     err = np.abs(a[fa] - b[fb]).max()
-    if err > 1e-5 * peak and err > 1e-30:
+    if err > 1e-4 * peak and err > 1e-30:
         return False, "max difference %.3g of the largest output %.3g" % (err, peak)
     return True, "max difference %.2g of %.3g" % (err, peak)
 
